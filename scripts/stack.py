@@ -1,0 +1,237 @@
+"""Start the four Baobab services as real processes on loopback, with prefixed logs.
+
+`make run` calls this (`python -m scripts.stack`); the end-to-end tests and `make bench`
+use `Stack` to run the same processes on other ports.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from shared import PROJECT_ROOT, read_or_create_secret
+
+SERVICES = ("model_store", "nlu", "vision", "gateway")
+APP_FACTORIES = {
+    "gateway": "gateway.app:create_app",
+    "nlu": "nlu_service.app:create_app",
+    "vision": "vision_service.app:create_app",
+    "model_store": "model_store.app:create_app",
+}
+PORT_OFFSETS = {"gateway": 0, "nlu": 1, "vision": 2, "model_store": 3}
+COLOURS = {
+    "gateway": "\033[36m",
+    "nlu": "\033[32m",
+    "vision": "\033[35m",
+    "model_store": "\033[33m",
+}
+RESET = "\033[0m"
+
+
+def admin_key_for(var_dir: Path, env: Mapping[str, str]) -> str:
+    """Return the admin key the gateway will use: the configured one, else the generated one."""
+    configured = env.get("BAOBAB_ADMIN_API_KEY")
+    if configured:
+        return configured
+    return read_or_create_secret(var_dir / "admin_api_key", prefix="bbk_admin_")
+
+
+@dataclass
+class Stack:
+    """The four services as child processes; `start()` waits until each answers /health."""
+
+    base_port: int = 8000
+    var_dir: Path = PROJECT_ROOT / "var"
+    env: dict[str, str] = field(default_factory=dict)
+    log_prefix: bool = True
+    log_file: Path | None = None
+    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    _threads: list[threading.Thread] = field(default_factory=list)
+
+    def url(self, service: str) -> str:
+        return f"http://127.0.0.1:{self.base_port + PORT_OFFSETS[service]}"
+
+    def child_env(self) -> dict[str, str]:
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if k.lower() not in ("http_proxy", "https_proxy", "all_proxy")
+        }
+        env.update(
+            {
+                "BAOBAB_VAR_DIR": str(self.var_dir),
+                "BAOBAB_GATEWAY_URL": self.url("gateway"),
+                "BAOBAB_NLU_URL": self.url("nlu"),
+                "BAOBAB_VISION_URL": self.url("vision"),
+                "BAOBAB_MODEL_STORE_URL": self.url("model_store"),
+                "NO_PROXY": "127.0.0.1,localhost",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
+        env.update(self.env)
+        env.setdefault(
+            "BAOBAB_INTERNAL_SECRET", read_or_create_secret(self.var_dir / "internal_secret")
+        )
+        env.setdefault("BAOBAB_ADMIN_API_KEY", admin_key_for(self.var_dir, env))
+        return env
+
+    @property
+    def admin_key(self) -> str:
+        return self.child_env()["BAOBAB_ADMIN_API_KEY"]
+
+    def _pump(self, name: str, stream: object) -> None:
+        prefix = f"{COLOURS[name]}{name:>11}{RESET} | " if sys.stdout.isatty() else f"{name:>11} | "
+        sink = open(self.log_file, "a", buffering=1) if self.log_file else None
+        try:
+            for raw in iter(stream.readline, b""):  # type: ignore[attr-defined]
+                line = raw.decode("utf-8", "replace").rstrip("\n")
+                if sink:
+                    sink.write(f"{name} | {line}\n")
+                if self.log_prefix:
+                    print(prefix + line, flush=True)
+        finally:
+            if sink:
+                sink.close()
+
+    def start_service(self, name: str) -> None:
+        port = self.base_port + PORT_OFFSETS[name]
+        cmd = [
+            sys.executable, "-m", "uvicorn", "--factory", APP_FACTORIES[name],
+            "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--timeout-graceful-shutdown", "5",
+        ]  # fmt: skip
+        proc = subprocess.Popen(
+            cmd,
+            cwd=PROJECT_ROOT,
+            env=self.child_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        self.procs[name] = proc
+        t = threading.Thread(target=self._pump, args=(name, proc.stdout), daemon=True)
+        t.start()
+        self._threads.append(t)
+
+    def wait_healthy(self, names: tuple[str, ...] = SERVICES, timeout_s: float = 120.0) -> None:
+        """Block until every named service answers /ready (or /health for probes-only services)."""
+        deadline = time.monotonic() + timeout_s
+        pending = list(names)
+        with httpx.Client(timeout=2.0, trust_env=False) as client:
+            while pending:
+                for name in list(pending):
+                    proc = self.procs.get(name)
+                    if proc is not None and proc.poll() is not None:
+                        raise RuntimeError(
+                            f"{name} exited with code {proc.returncode} during start-up"
+                        )
+                    try:
+                        if client.get(self.url(name) + "/ready").status_code == 200:
+                            pending.remove(name)
+                    except httpx.HTTPError:
+                        pass
+                if pending and time.monotonic() > deadline:
+                    raise TimeoutError(
+                        f"services not ready after {timeout_s:.0f}s: {', '.join(pending)}"
+                    )
+                if pending:
+                    time.sleep(0.2)
+
+    def start(self, timeout_s: float = 120.0) -> Stack:
+        # The model store migrates first; the others need it.
+        self.start_service("model_store")
+        self.wait_healthy(("model_store",), timeout_s)
+        for name in ("nlu", "vision", "gateway"):
+            self.start_service(name)
+        self.wait_healthy(SERVICES, timeout_s)
+        return self
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        proc = self.procs.pop(name, None)
+        if proc and proc.poll() is None:
+            proc.send_signal(sig)
+            proc.wait(timeout=30)
+
+    def restart(self, name: str, timeout_s: float = 120.0) -> None:
+        self.kill(name, signal.SIGTERM)
+        self.start_service(name)
+        self.wait_healthy((name,), timeout_s)
+
+    def stop(self) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for proc in self.procs.values():
+            try:
+                proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self.procs.clear()
+
+    def __enter__(self) -> Stack:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--base-port", type=int, default=int(os.environ.get("BAOBAB_BASE_PORT", "8000"))
+    )
+    args = parser.parse_args()
+    stack = Stack(
+        base_port=args.base_port,
+        var_dir=Path(os.environ.get("BAOBAB_VAR_DIR", PROJECT_ROOT / "var")),
+    )
+    stopping = threading.Event()
+
+    def on_signal(signum: int, _: object) -> None:
+        stopping.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        stack.start()
+    except (RuntimeError, TimeoutError) as exc:
+        print(f"baobab: {exc}", file=sys.stderr)
+        stack.stop()
+        return 1
+    gateway = stack.url("gateway")
+    print(
+        "\n"
+        "  Baobab is running.\n"
+        f"  Gateway:   {gateway}  (API docs: {gateway}/docs)\n"
+        f"  Admin key: {stack.admin_key}\n"
+        f"  Try:       curl -s -H 'X-Auth-Token: {stack.admin_key}' {gateway}/nlu/v2/health\n"
+        "  Ctrl-C stops every service.\n",
+        flush=True,
+    )
+    while not stopping.is_set():
+        for name, proc in stack.procs.items():
+            if proc.poll() is not None:
+                print(
+                    f"baobab: {name} exited with code {proc.returncode}; stopping the stack",
+                    file=sys.stderr,
+                )
+                stopping.set()
+                break
+        stopping.wait(0.5)
+    print("\nbaobab: stopping...", flush=True)
+    stack.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

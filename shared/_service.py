@@ -1,0 +1,159 @@
+"""Pieces every service app is built from: request ids, body limits, internal auth, probes."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from prometheus_fastapi_instrumentator import Instrumentator
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared._errors import Unauthorized, error_body
+from shared._internal_auth import REQUEST_ID_HEADER, InternalCaller, verify_headers
+from shared._logging import request_id_var, tenant_var
+
+ReadyCheck = Callable[[], Awaitable[dict[str, Any]]]
+
+
+class RequestContextMiddleware:
+    """Gives every request an id (taken from `X-Request-Id` when present) and echoes it back."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = None
+        for key, value in scope.get("headers", []):
+            if key.decode("latin-1").lower() == REQUEST_ID_HEADER.lower():
+                rid = value.decode("latin-1")[:64]
+                break
+        rid = rid or uuid.uuid4().hex
+        token = request_id_var.set(rid)
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                headers.append((REQUEST_ID_HEADER.lower().encode(), rid.encode()))
+                message["headers"] = headers
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            request_id_var.reset(token)
+
+
+class BodySizeLimitMiddleware:
+    """Answers 413 for a request body larger than `max_bytes`, declared or streamed."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def _reject(self, send: Send) -> None:
+        body = json.dumps(
+            error_body(
+                "too_large", f"request body is larger than the limit of {self.max_bytes} bytes"
+            )
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": body})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for key, value in scope.get("headers", []):
+            if key == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    declared = 0
+                if declared > self.max_bytes:
+                    await self._reject(send)
+                    return
+        seen = 0
+        too_large = False
+
+        async def limited_receive() -> Message:
+            nonlocal seen, too_large
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    too_large = True
+                    raise _BodyTooLarge()
+            return message
+
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, tracking_send)
+        except _BodyTooLarge:
+            if not started:
+                await self._reject(send)
+        except Exception:
+            if too_large and not started:
+                await self._reject(send)
+            else:
+                raise
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+def internal_caller_dependency(secret: str) -> Callable[[Request], InternalCaller]:
+    """Return a FastAPI dependency that admits only correctly signed internal calls."""
+
+    def dependency(request: Request) -> InternalCaller:
+        caller = verify_headers(secret, dict(request.headers), request.method, request.url.path)
+        if caller is None:
+            raise Unauthorized("internal call is not signed, or its signature is invalid or stale")
+        tenant_var.set(caller.tenant)
+        return caller
+
+    return dependency
+
+
+def add_probes(app: FastAPI, ready_check: ReadyCheck) -> None:
+    """Add `/health` (the process is alive) and `/ready` (it can serve: 503 otherwise)."""
+
+    @app.get("/health", include_in_schema=False)
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/ready", include_in_schema=False)
+    async def ready() -> JSONResponse:
+        state = await ready_check()
+        ok = bool(state.get("ready"))
+        return JSONResponse(state, status_code=200 if ok else 503)
+
+
+def instrument(app: FastAPI) -> None:
+    """Expose Prometheus `/metrics` with request counts and latency by route template."""
+    Instrumentator(excluded_handlers=["/metrics", "/health", "/ready"]).instrument(app).expose(
+        app, include_in_schema=False
+    )
