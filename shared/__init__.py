@@ -45,6 +45,7 @@ from shared._service import (
     internal_caller_dependency,
 )
 from shared._settings import PROJECT_ROOT, ServiceSettings, read_or_create_secret
+from shared._store_client import ModelStoreClient
 
 __all__ = [
     "PROJECT_ROOT",
@@ -59,6 +60,7 @@ __all__ = [
     "Forbidden",
     "InternalCaller",
     "InvalidInput",
+    "ModelStoreClient",
     "NotFound",
     "RateLimited",
     "RequestContextMiddleware",

@@ -12,7 +12,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import MetaData, event, pool
+from sqlalchemy import MetaData, event, pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -20,6 +20,9 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+
+# Any constant works; it only has to be the same in every process migrating this database.
+MIGRATION_LOCK_KEY = 0x6261_6F62_6162
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -96,7 +99,11 @@ def run_alembic_env(target_metadata: MetaData) -> None:
     from alembic import context
 
     config = context.config
-    url = config.attributes.get("database_url") or config.get_main_option("sqlalchemy.url")
+    url: str | None = config.attributes.get("database_url") or config.get_main_option(
+        "sqlalchemy.url"
+    )
+    if not url:
+        raise RuntimeError("no database URL given to the migrations")
     version_table = config.attributes.get("version_table", "alembic_version")
 
     def do_run(connection: Connection) -> None:
@@ -113,6 +120,12 @@ def run_alembic_env(target_metadata: MetaData) -> None:
         engine = create_db_engine(url)
         try:
             async with engine.connect() as connection:
+                if connection.dialect.name == "postgresql":
+                    # Replicas starting together must not migrate at the same moment; the
+                    # lock is released when this connection closes.
+                    await connection.execute(
+                        text("SELECT pg_advisory_lock(:k)"), {"k": MIGRATION_LOCK_KEY}
+                    )
                 await connection.run_sync(do_run)
                 await connection.commit()
         finally:

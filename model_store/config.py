@@ -1,0 +1,20 @@
+"""Settings of the model store."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from shared import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    """The model store's configuration, read from `BAOBAB_*` environment variables."""
+
+    # Completing a training job carries the artifact (base64) in the body.
+    max_body_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    # How many times a training job may be claimed before it is marked failed.
+    job_max_attempts: int = Field(default=3, ge=1)
+    # Bounds on the lease a worker may ask for when it claims or heartbeats a job.
+    job_max_lease_s: float = Field(default=3600.0, gt=0)
+    # A model's t-SNE plot: at most this many points.
+    max_tsne_points: int = Field(default=100_000, ge=1)

@@ -1,0 +1,123 @@
+"""All SQL over the samples table.
+
+Samples have no tenant column: every method takes a model id that the caller got from a
+tenant-scoped `ModelRepository` lookup, which is where scoping happens.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+from sqlalchemy import Select, delete, distinct, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from model_store.tables import Sample
+
+# Stay well under every database's bound-parameter limit when matching many keys.
+_CHUNK = 500
+
+
+class SampleRepository:
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    @staticmethod
+    def of_model(model_id: str, kind: str) -> Select[Sample]:
+        """Return a select of one model's samples of one kind, in insertion order."""
+        return (
+            select(Sample)
+            .where(Sample.model_id == model_id, Sample.kind == kind)
+            .order_by(Sample.seq, Sample.created_at, Sample.id)
+        )
+
+    async def page(self, model_id: str, kind: str, offset: int, limit: int | None) -> list[Sample]:
+        stmt = self.of_model(model_id, kind).offset(offset)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        return list((await self.session.scalars(stmt)).all())
+
+    async def by_ids(self, model_id: str, kind: str, ids: Collection[str]) -> list[Sample]:
+        found: list[Sample] = []
+        keys = list(ids)
+        for i in range(0, len(keys), _CHUNK):
+            stmt = self.of_model(model_id, kind).where(Sample.id.in_(keys[i : i + _CHUNK]))
+            found.extend((await self.session.scalars(stmt)).all())
+        return sorted(found, key=lambda s: s.seq)
+
+    async def by_texts(self, model_id: str, kind: str, texts: Collection[str]) -> list[Sample]:
+        found: list[Sample] = []
+        keys = list(texts)
+        for i in range(0, len(keys), _CHUNK):
+            stmt = self.of_model(model_id, kind).where(Sample.text.in_(keys[i : i + _CHUNK]))
+            found.extend((await self.session.scalars(stmt)).all())
+        return sorted(found, key=lambda s: s.seq)
+
+    async def existing_pairs(
+        self, model_id: str, kind: str, pairs: Collection[tuple[str, str]]
+    ) -> set[tuple[str, str]]:
+        """Return which of the (text, label) pairs the model already has."""
+        wanted = set(pairs)
+        texts = sorted({text for text, _ in wanted})
+        found: set[tuple[str, str]] = set()
+        for i in range(0, len(texts), _CHUNK):
+            stmt = select(Sample.text, Sample.label).where(
+                Sample.model_id == model_id,
+                Sample.kind == kind,
+                Sample.text.in_(texts[i : i + _CHUNK]),
+            )
+            found.update(
+                pair for pair in (await self.session.execute(stmt)).tuples() if pair in wanted
+            )
+        return found
+
+    async def next_seq(self, model_id: str, kind: str) -> int:
+        stmt = select(func.max(Sample.seq)).where(Sample.model_id == model_id, Sample.kind == kind)
+        current = (await self.session.execute(stmt)).scalar_one_or_none()
+        return (current or 0) + 1
+
+    async def add_all(self, samples: Sequence[Sample]) -> None:
+        self.session.add_all(samples)
+        await self.session.flush()
+
+    async def delete(self, samples: Sequence[Sample]) -> None:
+        ids = [s.id for s in samples]
+        for i in range(0, len(ids), _CHUNK):
+            await self.session.execute(
+                delete(Sample)
+                .where(Sample.id.in_(ids[i : i + _CHUNK]))
+                .execution_options(synchronize_session=False)
+            )
+        for sample in samples:
+            self.session.expunge(sample)
+
+    async def counts(self, model_ids: Collection[str]) -> dict[str, tuple[int, int, int]]:
+        """Return {model id: (training samples, testing samples, distinct training labels)}."""
+        out = {model_id: (0, 0, 0) for model_id in model_ids}
+        if not out:
+            return out
+        ids = list(out)
+        per_kind: dict[tuple[str, str], int] = {}
+        labels: dict[str, int] = {}
+        for i in range(0, len(ids), _CHUNK):
+            chunk = ids[i : i + _CHUNK]
+            stmt = (
+                select(Sample.model_id, Sample.kind, func.count())
+                .where(Sample.model_id.in_(chunk))
+                .group_by(Sample.model_id, Sample.kind)
+            )
+            for model_id, kind, n in (await self.session.execute(stmt)).tuples():
+                per_kind[(model_id, kind)] = n
+            stmt_labels = (
+                select(Sample.model_id, func.count(distinct(Sample.label)))
+                .where(Sample.model_id.in_(chunk), Sample.kind == "training")
+                .group_by(Sample.model_id)
+            )
+            for model_id, n in (await self.session.execute(stmt_labels)).tuples():
+                labels[model_id] = n
+        for model_id in ids:
+            out[model_id] = (
+                per_kind.get((model_id, "training"), 0),
+                per_kind.get((model_id, "testing"), 0),
+                labels.get(model_id, 0),
+            )
+        return out
