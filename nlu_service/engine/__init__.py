@@ -1,0 +1,46 @@
+"""Baobab's text engine: sentence encoder, classifier heads, training and metrics.
+
+A plain library: no web, database or cache code. The retrieve path (`TextEncoder.encode`,
+`TextClassifier.from_bytes`, `.rank`) needs only numpy, onnxruntime and tokenizers;
+scikit-learn is imported inside fitting and t-SNE only.
+
+    encoder = TextEncoder.load(models_dir)
+    classifier, report = train_text_classifier(encoder, train, test, "svm")
+    artifact = classifier.to_bytes()
+    TextClassifier.from_bytes(artifact).rank(encoder.encode(["hello"]))
+
+Errors: `ModelsMissing` (a FileNotFoundError), `UnknownAlgorithm` and `TrainingDataError`
+(ValueErrors); corrupt artifacts raise ValueError.
+"""
+
+from nlu_service.engine._classifier import (
+    ALGORITHMS,
+    DEFAULT_ALGORITHM,
+    TextClassifier,
+)
+from nlu_service.engine._encoder import TextEncoder
+from nlu_service.engine._exceptions import ModelsMissing, TrainingDataError, UnknownAlgorithm
+from nlu_service.engine._metrics import EvalReport
+from nlu_service.engine._training import (
+    LabelledText,
+    TrainReport,
+    evaluate,
+    train_text_classifier,
+)
+from nlu_service.engine._tsne import tsne_points
+
+__all__ = [
+    "ALGORITHMS",
+    "DEFAULT_ALGORITHM",
+    "EvalReport",
+    "LabelledText",
+    "ModelsMissing",
+    "TextClassifier",
+    "TextEncoder",
+    "TrainReport",
+    "TrainingDataError",
+    "UnknownAlgorithm",
+    "evaluate",
+    "train_text_classifier",
+    "tsne_points",
+]
