@@ -1,0 +1,1 @@
+"""Baobab's gateway: API keys and tenants, authentication, usage, forwarding, public docs."""

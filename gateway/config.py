@@ -1,0 +1,49 @@
+"""Gateway settings: the shared `BAOBAB_*` ones plus the admin key, caches and proxy timeouts."""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+
+from shared import ServiceSettings, read_or_create_secret
+
+# Values that are obviously not a real admin key; refused in production.
+PLACEHOLDER_ADMIN_KEYS = frozenset({"", "changeme", "change-me", "admin", "secret", "development"})
+MIN_PRODUCTION_ADMIN_KEY_CHARS = 32
+
+
+class Settings(ServiceSettings):
+    """Configuration of the gateway (port 8000), read from `BAOBAB_*` environment variables."""
+
+    # BAOBAB_ADMIN_API_KEY. Unset outside production: generated once into var/admin_api_key.
+    admin_api_key: str | None = None
+    # How long a resolved API key stays in this process's cache (and in Redis).
+    key_cache_ttl_s: float = Field(default=30.0, gt=0)
+    # How often counted calls are written to the database.
+    usage_flush_interval_s: float = Field(default=1.0, gt=0)
+    # Training with `immediate_mode` answers only when the job is done, so reads may be long.
+    proxy_timeout_s: float = Field(default=300.0, gt=0)
+    proxy_connect_timeout_s: float = Field(default=5.0, gt=0)
+    # How long the merged OpenAPI document is kept before it is fetched again.
+    openapi_cache_ttl_s: float = Field(default=300.0, gt=0)
+
+    @model_validator(mode="after")
+    def _admin_key(self) -> Settings:
+        key = (self.admin_api_key or "").strip()
+        if self.environment == "production":
+            if key.lower() in PLACEHOLDER_ADMIN_KEYS:
+                raise ValueError("BAOBAB_ADMIN_API_KEY must be set to a real secret in production")
+            if len(key) < MIN_PRODUCTION_ADMIN_KEY_CHARS:
+                raise ValueError(
+                    f"BAOBAB_ADMIN_API_KEY must be at least {MIN_PRODUCTION_ADMIN_KEY_CHARS} characters in production"
+                )
+        elif not key:
+            # Development and tests: one generated key, kept in var/ and printed by `make run`.
+            key = read_or_create_secret(self.var_dir / "admin_api_key", prefix="bbk_admin_")
+        self.admin_api_key = key
+        return self
+
+    @property
+    def admin_key(self) -> str:
+        """Return the admin key (always set once validation has run)."""
+        assert self.admin_api_key
+        return self.admin_api_key
