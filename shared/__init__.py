@@ -3,6 +3,8 @@
 Services import from `shared` only; its private modules may move.
 """
 
+from shared import wire
+from shared._cache import CacheState, HotModelCache, ModelSource
 from shared._db import (
     create_db_engine,
     is_sqlite,
@@ -56,10 +58,13 @@ __all__ = [
     "TIMESTAMP_HEADER",
     "BaobabError",
     "BodySizeLimitMiddleware",
+    "CacheState",
     "Conflict",
     "Forbidden",
+    "HotModelCache",
     "InternalCaller",
     "InvalidInput",
+    "ModelSource",
     "ModelStoreClient",
     "NotFound",
     "RateLimited",
@@ -87,4 +92,5 @@ __all__ = [
     "upgrade_database",
     "upgrade_database_async",
     "verify_headers",
+    "wire",
 ]

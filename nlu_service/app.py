@@ -1,0 +1,213 @@
+"""The NLU service app: `uvicorn --factory nlu_service.app:create_app`.
+
+The lifespan loads the shared text encoder once, starts its micro-batching thread and
+warms it, opens the model-store client and the hot model cache, and starts this
+replica's training worker; everything is closed again after `yield`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+
+from nlu_service.config import Settings
+from nlu_service.encoding import BatchingEncoder
+from nlu_service.engine import TextClassifier, TextEncoder
+from nlu_service.metrics import register_encoder
+from nlu_service.text_classifiers.endpoints import router as text_classifiers_router
+from nlu_service.text_classifiers.service import (
+    MODEL_TYPE,
+    TextClassifierService,
+    head_nbytes,
+    retrieve_view,
+)
+from nlu_service.text_classifiers.training import run_text_classifier_job
+from nlu_service.training.worker import TrainingWorker
+from shared import (
+    BodySizeLimitMiddleware,
+    HotModelCache,
+    ModelStoreClient,
+    RequestContextMiddleware,
+    add_probes,
+    configure_logging,
+    install_error_handlers,
+    instrument,
+    internal_caller_dependency,
+)
+
+log = logging.getLogger("baobab.nlu")
+
+
+def _operation_id(route: APIRoute) -> str:
+    # Every public route names its Feersum operationId; the rest fall back to their name.
+    return route.operation_id or route.name
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    transports: dict[str, httpx.AsyncBaseTransport] | None = None,
+) -> FastAPI:
+    """Return the NLU service app; `transports["model_store"]` routes store calls in-process."""
+    settings = settings or Settings()
+    transports = transports or {}
+    configure_logging("nlu", settings.log_level, settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        text_encoder = await asyncio.to_thread(
+            TextEncoder.load, settings.resolved_models_dir, threads=settings.encoder_threads
+        )
+        encoder = BatchingEncoder(
+            text_encoder,
+            max_batch=settings.batch_max_size,
+            max_wait_s=settings.batch_max_wait_ms / 1000,
+            capacity=settings.queue_capacity,
+        )
+        encoder.start()
+        store = ModelStoreClient(
+            settings.model_store_url,
+            settings.internal_secret,
+            transport=transports.get("model_store"),
+        )
+        cache: HotModelCache[TextClassifier] = HotModelCache(
+            store,
+            TextClassifier.from_bytes,
+            trim=retrieve_view,
+            redis_url=settings.redis_url,
+            namespace=settings.cache_namespace,
+            lru_size=settings.lru_size,
+            lru_max_bytes=int(settings.lru_max_mb * 1024 * 1024),
+            head_bytes=head_nbytes,
+            pointer_size=settings.pointer_cache_size,
+            artifact_ttl_s=settings.artifact_ttl_s,
+            pointer_ttl_s=settings.pointer_ttl_s,
+            degraded_pointer_ttl_s=settings.degraded_pointer_ttl_s,
+        )
+
+        async def on_trained(job: dict[str, Any]) -> None:
+            await cache.bump(job["tenant"], job["model_type"], job["model_name"])
+
+        worker = TrainingWorker(
+            store,
+            {
+                MODEL_TYPE: functools.partial(
+                    run_text_classifier_job, store, encoder.as_text_encoder()
+                )
+            },
+            service="nlu",
+            lease_s=settings.worker_lease_s,
+            heartbeat_s=settings.worker_heartbeat_s,
+            poll_interval_s=settings.worker_poll_interval_s,
+            on_trained=on_trained,
+        )
+        app.state.encoder = encoder
+        app.state.store = store
+        app.state.cache = cache
+        app.state.worker = worker
+        app.state.text_classifiers = TextClassifierService(
+            store,
+            cache,
+            encoder,
+            settings,
+            wake_worker=worker.wake if settings.worker_enabled else None,
+        )
+        unregister = register_encoder(encoder)
+        worker_task: asyncio.Task[None] | None = None
+        try:
+            await encoder.warmup()
+            if settings.worker_enabled:
+                worker_task = asyncio.create_task(worker.run(), name="nlu-training-worker")
+            yield
+        finally:
+            if worker_task is not None:
+                worker_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await worker_task
+            unregister()
+            await encoder.aclose()
+            await cache.aclose()
+            await store.aclose()
+
+    app = FastAPI(
+        title="Baobab NLU service",
+        version="2.0.46",
+        description="Text models of the Feersum NLU v2 API: text classifiers.",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        generate_unique_id_function=_operation_id,
+    )
+    app.state.settings = settings
+    app.state.verify_caller = internal_caller_dependency(settings.internal_secret)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)
+    install_error_handlers(app)
+    app.include_router(text_classifiers_router)
+
+    async def ready() -> dict[str, Any]:
+        state: dict[str, Any] = {"ready": False}
+        encoder: BatchingEncoder | None = getattr(app.state, "encoder", None)
+        if encoder is None or not encoder.warmed:
+            state["encoder"] = "loading"
+            return state
+        state["encoder"] = "warm"
+        try:
+            store_ok = await app.state.store.ready()
+        except Exception as exc:  # any failure to reach the store means "not ready"
+            store_ok = False
+            log.warning("model store is unreachable: %s", exc)
+        state["model_store"] = "ok" if store_ok else "unreachable"
+        # Redis down degrades the service (no cross-replica invalidation) but does not stop it.
+        state["redis"] = await app.state.cache.state()
+        state["ready"] = store_ok
+        return state
+
+    add_probes(app, ready)
+    instrument(app)
+    _serve_openapi(app)
+    return app
+
+
+def _serve_openapi(app: FastAPI) -> None:
+    """Serve `/openapi.json` to signed callers (the gateway merges it into the public docs).
+
+    The document has no 422 answers (bad input here is a 400) and no probes or metrics.
+    """
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = get_openapi(
+                title=app.title,
+                version=app.version,
+                description=app.description,
+                routes=app.routes,
+                tags=app.openapi_tags,
+            )
+            for path in schema.get("paths", {}).values():
+                for operation in path.values():
+                    if isinstance(operation, dict):
+                        operation.get("responses", {}).pop("422", None)
+            for name in ("HTTPValidationError", "ValidationError"):
+                schema.get("components", {}).get("schemas", {}).pop(name, None)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+    @app.get("/openapi.json", include_in_schema=False)
+    async def openapi_document(request: Request) -> JSONResponse:
+        request.app.state.verify_caller(request)
+        return JSONResponse(app.openapi())

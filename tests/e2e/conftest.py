@@ -1,0 +1,77 @@
+"""A real stack for the end-to-end tests: four uvicorn processes on loopback ports."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from scripts.stack import Stack
+
+
+def free_port_block(size: int = 4) -> int:
+    """Return a base port such that `size` consecutive ports are free on 127.0.0.1."""
+    for _ in range(200):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            base = s.getsockname()[1]
+        if base + size >= 65535:
+            continue
+        socks = []
+        try:
+            for port in range(base, base + size):
+                sock = socket.socket()
+                sock.bind(("127.0.0.1", port))
+                socks.append(sock)
+            return base
+        except OSError:
+            continue
+        finally:
+            for sock in socks:
+                sock.close()
+    raise RuntimeError("no block of free ports")
+
+
+def stack_env(
+    database_url: str, redis_url: str | None, cache_namespace: str, models_dir: Path, **extra: str
+) -> dict[str, str]:
+    env = {
+        "BAOBAB_ENVIRONMENT": "test",
+        "BAOBAB_DATABASE_URL": database_url,
+        "BAOBAB_MODELS_DIR": str(models_dir),
+        "BAOBAB_CACHE_NAMESPACE": cache_namespace,
+        "BAOBAB_LOG_LEVEL": "INFO",
+        **extra,
+    }
+    if redis_url:
+        env["BAOBAB_REDIS_URL"] = redis_url
+    return env
+
+
+@pytest.fixture(scope="module")
+def stack(
+    tmp_path_factory: pytest.TempPathFactory,
+    database_url: str,
+    redis_url: str | None,
+    cache_namespace: str,
+    models_dir: Path,
+) -> Iterator[Stack]:
+    """Start the whole stack once per module; stop it at the end."""
+    var = tmp_path_factory.mktemp("stack-var")
+    s = Stack(
+        base_port=free_port_block(),
+        var_dir=var,
+        env=stack_env(database_url, redis_url, cache_namespace, models_dir),
+        log_prefix=False,
+        log_file=var / "stack.log",
+    )
+    try:
+        s.start()
+    except Exception:
+        s.stop()
+        print((var / "stack.log").read_text() if (var / "stack.log").exists() else "no log")
+        raise
+    yield s
+    s.stop()
