@@ -79,7 +79,11 @@ def tenant() -> str:
 @pytest.fixture(autouse=True, scope="session")
 def _no_proxy_env() -> Iterator[None]:
     # Loopback traffic must never be sent through a proxy configured on the machine.
-    old = {k: os.environ.pop(k) for k in list(os.environ) if k.lower() in ("http_proxy", "https_proxy", "all_proxy")}
+    old = {
+        k: os.environ.pop(k)
+        for k in list(os.environ)
+        if k.lower() in ("http_proxy", "https_proxy", "all_proxy")
+    }
     os.environ["NO_PROXY"] = "127.0.0.1,localhost"
     yield
     os.environ.update(old)
