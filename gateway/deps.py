@@ -13,7 +13,7 @@ from gateway.state import GatewayState
 AFTER_COMMIT = "baobab_after_commit"
 
 
-def get_state(request: Request) -> GatewayState:
+async def get_state(request: Request) -> GatewayState:
     state: GatewayState = request.app.state.gateway
     return state
 

@@ -33,18 +33,18 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             await session.commit()
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def get_caller(request: Request) -> InternalCaller:
+async def get_caller(request: Request) -> InternalCaller:
     """Return who signed the call; 401 when the signature is missing, wrong or stale."""
     caller: InternalCaller = request.app.state.verify_caller(request)
     return caller
 
 
-def get_tenant(caller: Annotated[InternalCaller, Depends(get_caller)]) -> str:
+async def get_tenant(caller: Annotated[InternalCaller, Depends(get_caller)]) -> str:
     """Return the signing tenant; the system identity has no models of its own."""
     if caller.is_system:
         raise Forbidden(f"{SYSTEM_TENANT} may only claim and run training jobs")
@@ -53,7 +53,9 @@ def get_tenant(caller: Annotated[InternalCaller, Depends(get_caller)]) -> str:
     return caller.tenant
 
 
-def get_system_caller(caller: Annotated[InternalCaller, Depends(get_caller)]) -> InternalCaller:
+async def get_system_caller(
+    caller: Annotated[InternalCaller, Depends(get_caller)],
+) -> InternalCaller:
     if not caller.is_system:
         raise Forbidden(f"only {SYSTEM_TENANT} may claim training jobs")
     return caller

@@ -4,7 +4,8 @@ Requests from the event loop wait in a bounded *interactive* queue; work from ot
 threads (training, t-SNE) waits in a *bulk* queue that never refuses but only runs when no
 interactive request is waiting. One worker thread drains them: it takes the oldest
 interactive requests up to `max_batch` texts, waits at most `max_wait_s` (counted from the
-oldest request's arrival) for the batch to fill, encodes it in one call and hands each
+oldest request's arrival, and only while the last batch served several callers) for the
+batch to fill, encodes it in one call and hands each
 caller its rows through `loop.call_soon_threadsafe`. The encoder never runs on the event
 loop, and a full interactive queue answers 429 at once instead of queueing forever.
 (Architecture after michaelfeil/infinity's `BatchHandler`.)
@@ -114,6 +115,7 @@ class BatchingEncoder:
         self._closed = False
         self._thread: threading.Thread | None = None
         self._stats = EncoderStats()
+        self._last_batch_requests = 0
         self.warmed = False
 
     # -- lifecycle --------------------------------------------------------------------
@@ -201,7 +203,10 @@ class BatchingEncoder:
                 return self._drain_all()
             if not self._interactive:
                 return [self._bulk.popleft()]
-            deadline = self._interactive[0].enqueued_at + self.max_wait_s
+            # Wait for company only under concurrent load (the last batch served several
+            # callers): a lone caller would just pay max_wait_s of latency for nothing.
+            wait_s = self.max_wait_s if self._last_batch_requests > 1 else 0.0
+            deadline = self._interactive[0].enqueued_at + wait_s
             while True:
                 queued = sum(len(r.texts) for r in self._interactive)
                 remaining = deadline - time.monotonic()
@@ -217,6 +222,7 @@ class BatchingEncoder:
                 self._queued_texts -= len(request.texts)
                 batch.append(request)
                 size += len(request.texts)
+            self._last_batch_requests = len(batch)
             return batch
 
     def _drain_all(self) -> list[_Request]:

@@ -130,7 +130,7 @@ class TrainingWorker:
             log.warning("job %s: lease lost while training; another worker owns it now", job_id)
             return
         try:
-            await self.store.complete_job(
+            completed = await self.store.complete_job(
                 job_id,
                 self.worker_id,
                 outcome.artifact,
@@ -140,6 +140,10 @@ class TrainingWorker:
             )
         except (Conflict, NotFound) as exc:
             log.warning("job %s could not be completed: %s", job_id, exc.detail)
+            return
+        if completed.get("state") != "succeeded":
+            # The store refuses a revision for a model trashed while it trained.
+            log.info("job %s ended %s: %s", job_id, completed.get("state"), completed.get("error"))
             return
         self.jobs_succeeded += 1
         if self.on_trained is not None:

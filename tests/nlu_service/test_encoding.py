@@ -199,3 +199,17 @@ async def test_retrieve_answers_429_when_the_encoder_queue_is_full(
                 gated.gate.set()
             assert ok(await first)[0]["label"] == "greeting"
             assert ok(await second)[0]["label"] == "weather"
+
+
+async def test_a_lone_caller_does_not_wait_for_a_batch_to_fill(text_encoder: TextEncoder) -> None:
+    # max_wait_s is only spent under concurrent load; a lone caller would otherwise pay it
+    # in full on every call. 30 s against a 5 s bound keeps this about behaviour, not speed.
+    p = BatchingEncoder(text_encoder, max_batch=32, max_wait_s=30.0, capacity=64)
+    p.start()
+    try:
+        for text in TEXTS[:3]:
+            row = await asyncio.wait_for(p.encode([text]), timeout=5.0)
+            assert row.shape == (1, text_encoder.dim)
+        assert p.stats()["batches"] == 3
+    finally:
+        await p.aclose()

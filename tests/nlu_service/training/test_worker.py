@@ -217,3 +217,30 @@ async def test_a_worker_that_lost_its_lease_does_not_complete(
     assert done["state"] == "succeeded" and done["worker_id"] == rival.worker_id
     revision = (await store.get_model(tenant, "text_classifier", "lost"))["current_revision"]
     assert await store.get_artifact(tenant, revision["id"]) == b"rival"
+
+
+async def test_a_model_trashed_while_training_gets_no_revision(
+    store: ModelStoreClient, tenant: str, service: str
+) -> None:
+    await store.create_model(tenant, "text_classifier", "binned")
+    job = await store.create_job(tenant, "text_classifier", "binned", service, {})
+    trained: list[str] = []
+
+    async def trainer_that_outlives_its_model(claimed: dict[str, Any]) -> TrainingOutcome:
+        await store.trash_model(tenant, "text_classifier", "binned")
+        return TrainingOutcome(artifact=b"artifact", labels=["a", "b"], metrics={}, message="")
+
+    async def on_trained(claimed: dict[str, Any]) -> None:
+        trained.append(claimed["id"])
+
+    worker = TrainingWorker(
+        store, {"text_classifier": trainer_that_outlives_its_model}, service=service,
+        on_trained=on_trained,
+    )  # fmt: skip
+    succeeded_before = worker.jobs_succeeded
+    assert await worker.run_once()
+    assert trained == [] and worker.jobs_succeeded == succeeded_before
+    done = await store.get_job(tenant, job["id"])
+    assert done["state"] == "failed" and "deleted" in done["error"]
+    restored = await store.create_model(tenant, "text_classifier", "binned", load_from_store=True)
+    assert restored["current_revision"] is None
