@@ -8,7 +8,7 @@ MODELS_DIR ?= $(or $(BAOBAB_MODELS_DIR),$(VAR)/models)
 STAMP_INSTALL := $(VENV)/.installed
 STAMP_MODELS := $(MODELS_DIR)/minilm/manifest.json
 
-.PHONY: run test lint models bench migrate install clean help
+.PHONY: run test lint models bench eval migrate install clean help
 
 help:
 	@echo "make run     set up everything and start the four services on 127.0.0.1:8000-8003"
@@ -16,6 +16,7 @@ help:
 	@echo "make models  export and quantize the shared backbones into $(MODELS_DIR)"
 	@echo "make lint    ruff and mypy"
 	@echo "make bench   load-test retrieve through the gateway beside the raw encoder"
+	@echo "make eval    accuracy through the public API on ../shared/datasets (outside make test)"
 
 install: $(STAMP_INSTALL)
 
@@ -47,6 +48,9 @@ test: $(STAMP_INSTALL) $(STAMP_MODELS) lint
 
 bench: $(STAMP_INSTALL) $(STAMP_MODELS)
 	$(PY) -m scripts.bench
+
+eval: $(STAMP_INSTALL) $(STAMP_MODELS)
+	$(PY) -m scripts.eval $(EVAL_ARGS)
 
 clean:
 	rm -rf $(VENV) $(VAR) .pytest_cache .mypy_cache .ruff_cache

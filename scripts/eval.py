@@ -1,0 +1,182 @@
+"""`make eval`: accuracy through the public API on the team's evaluation datasets.
+
+Starts its own stack (real processes, ports 18200-18203, a throw-away SQLite database),
+creates one tenant, and for each dataset found under BAOBAB_DATASETS_DIR (default
+`../shared/datasets` beside the project) trains a model through the gateway exactly as a
+user would, then reads the testing accuracy the training run measured on the test split.
+A dataset that is absent is skipped with a line that says so. Runs outside `make test`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from scripts.stack import Stack
+from shared import PROJECT_ROOT
+
+CHUNK = 1000  # samples per call: the API's per-call limit
+
+
+@dataclass
+class Row:
+    dataset: str
+    metric: str
+    baseline: str
+    target: str
+    value: str
+    seconds: float | None = None
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def few_shot(rows: list[dict[str, str]], per_label: int, seed: int) -> list[dict[str, str]]:
+    by_label: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for r in rows:
+        by_label[r["label"]].append(r)
+    rng = random.Random(seed)
+    out: list[dict[str, str]] = []
+    for label in sorted(by_label):
+        out += rng.sample(by_label[label], min(per_label, len(by_label[label])))
+    return out
+
+
+class Api:
+    """The public API as a user drives it, through the gateway with one tenant's key."""
+
+    def __init__(self, stack: Stack) -> None:
+        gw = stack.url("gateway")
+        admin = httpx.Client(
+            base_url=gw, headers={"X-Auth-Token": stack.admin_key}, trust_env=False
+        )
+        key = admin.post("/nlu/v2/api_keys", json={"desc": "make eval"}).json()["api_key"]
+        self.http = httpx.Client(
+            base_url=gw, headers={"X-Auth-Token": key}, timeout=600, trust_env=False
+        )
+
+    def call(self, method: str, path: str, **kw: object) -> object:
+        r = self.http.request(method, path, **kw)  # type: ignore[arg-type]
+        if r.status_code != 200:
+            raise RuntimeError(f"{method} {path}: {r.status_code} {r.text[:300]}")
+        return r.json()
+
+    def train_classifier(
+        self,
+        family: str,
+        name: str,
+        train: list[dict[str, str]],
+        test: list[dict[str, str]],
+        **details: object,
+    ) -> tuple[dict[str, object], float]:
+        base = f"/nlu/v2/{family}"
+        self.call("POST", base, json={"name": name, "load_from_store": False})
+        for kind, rows in (("training_samples", train), ("testing_samples", test)):
+            for i in range(0, len(rows), CHUNK):
+                chunk = [{"text": r["text"], "label": r["label"]} for r in rows[i : i + CHUNK]]
+                self.call("POST", f"{base}/{name}/{kind}", json=chunk)
+        t0 = time.perf_counter()
+        self.call("POST", f"{base}/{name}/train", json={"immediate_mode": False, **details})
+        while True:
+            got = self.call("GET", f"{base}/{name}")
+            assert isinstance(got, dict)
+            if got.get("training_stamp"):
+                return got, time.perf_counter() - t0
+            if got.get("training_error"):
+                raise RuntimeError(f"training {name} failed: {got['training_error']}")
+            time.sleep(1.0)
+
+
+def pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+def eval_intents(api: Api, data: Path, rows: list[Row], draws: int) -> None:
+    family = "text_classifiers"
+    specs = [
+        ("banking77", "banking77, all training data", "92.4%", ">= 94.0%"),
+        ("hwu64", "hwu64, all training data", "91.4%", ">= 93.0%"),
+        ("snips2017", "snips2017 intents, all training data", "97.6%", ">= 98.5%"),
+    ]
+    for folder, label, baseline, target in specs:
+        if not (data / folder / "train.csv").exists():
+            print(f"skipped {folder}: {data / folder} is absent", flush=True)
+            rows.append(Row(label, "accuracy", baseline, target, "skipped (absent)"))
+            continue
+        train, test = read_csv(data / folder / "train.csv"), read_csv(data / folder / "test.csv")
+        details, secs = api.train_classifier(family, folder, train, test)
+        acc = float(details["testing_accuracy"])  # type: ignore[arg-type]
+        print(f"{label}: {pct(acc)} ({len(train)} samples, trained in {secs:.0f}s)", flush=True)
+        rows.append(Row(label, "accuracy", baseline, target, pct(acc), secs))
+        if folder == "banking77":
+            accs, times = [], []
+            for seed in range(draws):
+                small = few_shot(train, 8, seed)
+                d, s = api.train_classifier(family, f"banking77-8shot-{seed}", small, test)
+                accs.append(float(d["testing_accuracy"]))  # type: ignore[arg-type]
+                times.append(s)
+            value = f"{pct(statistics.fmean(accs))} (min {pct(min(accs))}, max {pct(max(accs))})"
+            print(f"banking77, 8 per intent, {draws} draws: {value}", flush=True)
+            rows.append(
+                Row(f"banking77, 8 examples per intent (mean of {draws} draws)", "accuracy",
+                    "82.2%", ">= 85.0%", value, statistics.fmean(times))
+            )  # fmt: skip
+
+
+EVALS: dict[str, Callable[[Api, Path, list[Row], int], None]] = {"intents": eval_intents}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--only", choices=sorted(EVALS), action="append", help="run only these")
+    parser.add_argument("--draws", type=int, default=5, help="seeded few-shot draws")
+    args = parser.parse_args()
+    data = Path(os.environ.get("BAOBAB_DATASETS_DIR", PROJECT_ROOT.parent / "shared" / "datasets"))
+    if not data.exists():
+        print(f"no datasets at {data}: set BAOBAB_DATASETS_DIR; nothing to evaluate")
+        return 0
+    models_dir = Path(
+        os.environ.get("BAOBAB_MODELS_DIR", PROJECT_ROOT / "var" / "models")
+    ).resolve()
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="baobab-eval-") as tmp:
+        env = {
+            "BAOBAB_MODELS_DIR": str(models_dir),
+            "BAOBAB_DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/eval.db",
+            "BAOBAB_LOG_LEVEL": "WARNING",
+        }
+        stack = Stack(
+            base_port=18200,
+            var_dir=Path(tmp),
+            env=env,
+            log_prefix=False,
+            log_file=Path(tmp) / "stack.log",
+        )
+        with stack:
+            api = Api(stack)
+            for name in args.only or sorted(EVALS):
+                EVALS[name](api, data, rows, args.draws)
+    print("\n| dataset | metric | baseline | target | Baobab | train time |")
+    print("|---|---|---|---|---|---|")
+    for r in rows:
+        secs = f"{r.seconds:.0f} s" if r.seconds is not None else ""
+        print(f"| {r.dataset} | {r.metric} | {r.baseline} | {r.target} | {r.value} | {secs} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
