@@ -21,10 +21,27 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 
+from nlu_service.classifiers.service import ClassifierService
+from nlu_service.classifiers.training import run_classifier_job
 from nlu_service.config import Settings
+from nlu_service.date_parsers.endpoints import router as date_parsers_router
+from nlu_service.date_parsers.service import DateParserService
 from nlu_service.encoding import BatchingEncoder
 from nlu_service.engine import TextClassifier, TextEncoder
+from nlu_service.engine.dates import DateParser
+from nlu_service.engine.sentiment import SentimentDetector
+from nlu_service.faq_matchers.endpoints import router as faq_matchers_router
+from nlu_service.faq_matchers.service import FAQ_MATCHERS
+from nlu_service.intent_classifiers.endpoints import router as intent_classifiers_router
+from nlu_service.intent_classifiers.service import INTENT_CLASSIFIERS
+from nlu_service.language_recognisers.endpoints import lr4_router as lr4_recognisers_router
+from nlu_service.language_recognisers.endpoints import router as language_recognisers_router
+from nlu_service.language_recognisers.service import LanguageRecogniserService, load_identifiers
 from nlu_service.metrics import register_encoder
+from nlu_service.regex_entity_extractors.endpoints import router as regex_extractors_router
+from nlu_service.regex_entity_extractors.service import RegexEntityExtractorService
+from nlu_service.sentiment_detectors.endpoints import router as sentiment_detectors_router
+from nlu_service.sentiment_detectors.service import SentimentDetectorService
 from nlu_service.text_classifiers.endpoints import router as text_classifiers_router
 from nlu_service.text_classifiers.service import (
     MODEL_TYPE,
@@ -104,7 +121,13 @@ def create_app(
             {
                 MODEL_TYPE: functools.partial(
                     run_text_classifier_job, store, encoder.as_text_encoder()
-                )
+                ),
+                **{
+                    family.model_type: functools.partial(
+                        run_classifier_job, family, store, encoder.as_text_encoder()
+                    )
+                    for family in (INTENT_CLASSIFIERS, FAQ_MATCHERS)
+                },
             },
             service="nlu",
             lease_s=settings.worker_lease_s,
@@ -123,10 +146,33 @@ def create_app(
             settings,
             wake_worker=worker.wake if settings.worker_enabled else None,
         )
+        for family in (INTENT_CLASSIFIERS, FAQ_MATCHERS):
+            setattr(
+                app.state,
+                family.tag,
+                ClassifierService(
+                    family,
+                    store,
+                    cache,
+                    encoder,
+                    settings,
+                    wake_worker=worker.wake if settings.worker_enabled else None,
+                ),
+            )
+        app.state.sentiment_detectors = SentimentDetectorService(
+            await asyncio.to_thread(SentimentDetector.load), settings
+        )
+        date_parsers = DateParserService(DateParser(), settings)
+        app.state.date_parsers = date_parsers
+        app.state.regex_entity_extractors = RegexEntityExtractorService(store, cache, settings)
+        app.state.language_recognisers = LanguageRecogniserService(
+            store, cache, await asyncio.to_thread(load_identifiers), settings
+        )
         unregister = register_encoder(encoder)
         worker_task: asyncio.Task[None] | None = None
         try:
             await encoder.warmup()
+            await date_parsers.warmup()
             if settings.worker_enabled:
                 worker_task = asyncio.create_task(worker.run(), name="nlu-training-worker")
             yield
@@ -136,6 +182,7 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await worker_task
             unregister()
+            date_parsers.close()
             await encoder.aclose()
             await cache.aclose()
             await store.aclose()
@@ -156,6 +203,13 @@ def create_app(
     app.add_middleware(RequestContextMiddleware)
     install_error_handlers(app)
     app.include_router(text_classifiers_router)
+    app.include_router(intent_classifiers_router)
+    app.include_router(faq_matchers_router)
+    app.include_router(sentiment_detectors_router)
+    app.include_router(date_parsers_router)
+    app.include_router(regex_extractors_router)
+    app.include_router(language_recognisers_router)
+    app.include_router(lr4_recognisers_router)
 
     async def ready() -> dict[str, Any]:
         state: dict[str, Any] = {"ready": False}

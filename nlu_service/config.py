@@ -38,3 +38,6 @@ class Settings(ServiceSettings):
 
     # t-SNE runs over at most this many training samples.
     tsne_max_samples: int = Field(default=2_000, ge=2)
+
+    # Date parsers: relative dates count from now in this IANA zone, which dates without one get.
+    date_parser_timezone: str = "Africa/Johannesburg"

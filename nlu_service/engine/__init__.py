@@ -21,6 +21,13 @@ from nlu_service.engine._classifier import (
 from nlu_service.engine._encoder import TextEncoder
 from nlu_service.engine._exceptions import ModelsMissing, TrainingDataError, UnknownAlgorithm
 from nlu_service.engine._metrics import EvalReport
+from nlu_service.engine._scope import (
+    CrossValidation,
+    ThresholdCalibration,
+    calibrate_threshold,
+    cross_validate,
+    threshold_floor,
+)
 from nlu_service.engine._training import (
     LabelledText,
     TrainReport,
@@ -32,15 +39,20 @@ from nlu_service.engine._tsne import tsne_points
 __all__ = [
     "ALGORITHMS",
     "DEFAULT_ALGORITHM",
+    "CrossValidation",
     "EvalReport",
     "LabelledText",
     "ModelsMissing",
     "TextClassifier",
     "TextEncoder",
+    "ThresholdCalibration",
     "TrainReport",
     "TrainingDataError",
     "UnknownAlgorithm",
+    "calibrate_threshold",
+    "cross_validate",
     "evaluate",
+    "threshold_floor",
     "train_text_classifier",
     "tsne_points",
 ]

@@ -19,6 +19,7 @@ from nlu_service.engine._classifier import (
 from nlu_service.engine._encoder import TextEncoder
 from nlu_service.engine._exceptions import TrainingDataError
 from nlu_service.engine._metrics import EvalReport
+from nlu_service.engine._scope import ThresholdCalibration, calibrate_threshold, cross_validate
 
 
 @dataclass
@@ -39,6 +40,10 @@ class TrainReport:
     training: EvalReport
     testing: EvalReport | None
     seconds: float
+    # Cross-validation on the training set, when asked for (or needed to calibrate).
+    validation: EvalReport | None = None
+    # How the threshold was calibrated, when training was given none.
+    calibration: ThresholdCalibration | None = None
 
 
 def evaluate(
@@ -70,11 +75,14 @@ def train_text_classifier(
     algorithm: str | None = None,
     *,
     temperature: float = 1.0,
-    threshold: float = 0.0,
+    threshold: float | None = 0.0,
+    validate: bool = False,
     seed: int = 0,
 ) -> tuple[TextClassifier, TrainReport]:
     """Return a classifier fitted on `train` and its report (with `test` metrics if given).
 
+    `validate` adds cross-validation metrics on the training set; `threshold=None`
+    calibrates an out-of-scope threshold from that cross-validation (see `_scope`).
     Everything is validated before any text is encoded, so bad requests fail fast.
     Blocking (encoding and fitting): async callers run it in a worker thread.
     """
@@ -86,6 +94,13 @@ def train_text_classifier(
 
     train_x = encoder.encode([s.text for s in train])
     train_y = [s.label for s in train]
+    validation = calibration = None
+    if validate or threshold is None:
+        cv = cross_validate(train_x, train_y, algorithm, temperature=temperature, seed=seed)
+        validation = cv.report
+        if threshold is None:
+            calibration = calibrate_threshold(cv, len(set(train_y)))
+            threshold = calibration.threshold
     classifier = TextClassifier.fit(
         train_x, train_y, algorithm, temperature=temperature, threshold=threshold, seed=seed
     )
@@ -100,5 +115,7 @@ def train_text_classifier(
         training=training,
         testing=testing,
         seconds=time.perf_counter() - started,
+        validation=validation,
+        calibration=calibration,
     )
     return classifier, report

@@ -1,172 +1,51 @@
-"""Text classifiers: the Feersum operations over the model store, the encoder and hot heads.
+"""Text classifiers: the `text_classifier` family of the shared classifier service.
 
-The model store keeps everything durable under model type `text_classifier`. Its free
-`params` object holds what this service owns:
-
-- `threshold`, `temperature`: values set at run time through `POST .../params`, and
-- `params_revision`: the revision they were set for (`""` before the first training).
-
-Values set for the current revision override the ones it was trained with; a newer
-revision starts from its own trained values (a training request without threshold or
-temperature takes the values in effect when it was made).
+Everything but the family's description lives in `nlu_service.classifiers.service`; the
+names below stay importable from here. Text classifiers keep the threshold they are given
+(0 by default: retrieve returns every label).
 """
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import math
-import time
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
-from typing import Any, Literal
+from collections.abc import Callable
+from typing import Any
 
-import numpy as np
-
+from nlu_service.classifiers.family import ClassifierFamily
+from nlu_service.classifiers.service import (
+    DEFAULT_TEMPERATURE,
+    DEFAULT_THRESHOLD,
+    ClassifierService,
+    SampleKind,
+    effective_params,
+    head_nbytes,
+    retrieve_view,
+    sample_out,
+    training_stamp,
+)
 from nlu_service.config import Settings
 from nlu_service.encoding import BatchingEncoder
-from nlu_service.engine import ALGORITHMS, DEFAULT_ALGORITHM, TextClassifier, tsne_points
-from shared import HotModelCache, InvalidInput, ModelStoreClient, TooLarge
-from shared.wire import (
-    ClassLabelPair,
-    LabelledLanguageModel,
-    LabelledTextSample,
-    ModelParams,
-    ScoredLabel,
-    TextClassifierCreateDetails,
-    TextClassifierInstanceDetail,
-    TextInput,
-    TrainDetails,
-    TsneSample,
-    TsneSettings,
-)
-
-log = logging.getLogger("baobab.nlu.text_classifiers")
+from nlu_service.engine import TextClassifier
+from shared import HotModelCache, ModelStoreClient
+from shared.wire import TextClassifierCreateDetails, TextClassifierInstanceDetail
 
 MODEL_TYPE = "text_classifier"
-SERVICE = "nlu"
-DEFAULT_THRESHOLD = 0.0
-DEFAULT_TEMPERATURE = 1.0
-SampleKind = Literal["training", "testing"]
-MATRIX_KINDS: dict[str, SampleKind] = {
-    "train": "training",
-    "training": "training",
-    "test": "testing",
-    "testing": "testing",
-}
-TERMINAL_JOB_STATES = ("succeeded", "failed")
 
 
-def training_stamp(record: dict[str, Any]) -> str:
-    """Return when the current revision was trained, Feersum style; "" while training or untrained."""
-    revision = record.get("current_revision")
-    if record.get("active_job") or not revision:
-        return ""
-    created = datetime.fromisoformat(str(revision["created_at"]))
-    if created.tzinfo is not None:
-        created = created.astimezone(UTC).replace(tzinfo=None)
-    return created.strftime("%Y-%m-%d %H:%M:%S.%f")
+def _no_extra_details(metrics: dict[str, Any]) -> dict[str, Any]:
+    return {}
 
 
-def effective_params(record: dict[str, Any]) -> tuple[float, float]:
-    """Return the (threshold, temperature) a model answers with now."""
-    params = record.get("params") or {}
-    revision = record.get("current_revision")
-    metrics = (revision or {}).get("metrics") or {}
-    own = params.get("params_revision") == (revision["id"] if revision else "")
-    threshold = metrics.get("threshold", DEFAULT_THRESHOLD)
-    temperature = metrics.get("temperature", DEFAULT_TEMPERATURE)
-    if own and params.get("threshold") is not None:
-        threshold = params["threshold"]
-    if own and params.get("temperature") is not None:
-        temperature = params["temperature"]
-    return float(threshold), float(temperature)
+TEXT_CLASSIFIERS = ClassifierFamily(
+    model_type=MODEL_TYPE,
+    path="/nlu/v2/text_classifiers",
+    noun="text classifier",
+    create_schema=TextClassifierCreateDetails,
+    detail_schema=TextClassifierInstanceDetail,
+    extra_details=_no_extra_details,
+)
 
 
-def head_nbytes(classifier: TextClassifier) -> int:
-    """Return the memory a loaded head holds in its arrays."""
-    return int(sum(a.nbytes for a in classifier.arrays.values()))
-
-
-def retrieve_view(record: dict[str, Any]) -> dict[str, Any]:
-    """Return the part of a model record retrieve needs: what the hot cache keeps per model.
-
-    Metrics can be large (the curate index lists every sample's uuid); retrieve reads only
-    the trained threshold and temperature.
-    """
-    revision = record.get("current_revision")
-    slim_revision = None
-    if revision:
-        metrics = revision.get("metrics") or {}
-        slim_revision = {
-            "id": revision["id"],
-            "labels": revision.get("labels") or [],
-            "metrics": {k: metrics[k] for k in ("threshold", "temperature") if k in metrics},
-        }
-    return {
-        "id": record["id"],
-        "name": record["name"],
-        "params": record.get("params") or {},
-        "current_revision": slim_revision,
-    }
-
-
-def details_of(record: dict[str, Any]) -> TextClassifierInstanceDetail:
-    """Return the Feersum instance detail of a model record."""
-    revision = record.get("current_revision")
-    metrics: dict[str, Any] = (revision or {}).get("metrics") or {}
-    threshold, temperature = effective_params(record)
-    last_job = record.get("last_job")
-    error = None
-    if last_job and last_job.get("state") == "failed" and not record.get("active_job"):
-        error = last_job.get("error") or "training failed"
-    return TextClassifierInstanceDetail(
-        name=record["name"],
-        id=revision["id"] if revision else record["id"],
-        long_name=record.get("long_name") or "",
-        desc=record.get("desc") or "",
-        readonly=bool(record.get("readonly")),
-        training_accuracy=metrics.get("training_accuracy"),
-        training_f1=metrics.get("training_f1"),
-        training_cm=metrics.get("training_cm") or {},
-        testing_accuracy=metrics.get("testing_accuracy"),
-        testing_f1=metrics.get("testing_f1"),
-        testing_cm=metrics.get("testing_cm") or {},
-        cm_labels=metrics.get("cm_labels") or {},
-        training_stamp=training_stamp(record),
-        num_training_samples=int(record.get("num_training_samples") or 0),
-        num_testing_samples=int(record.get("num_testing_samples") or 0),
-        clsfr_algorithm=metrics.get("clsfr_algorithm"),
-        language_model_list=[
-            LabelledLanguageModel(**m) for m in metrics.get("language_model_list") or []
-        ],
-        threshold=threshold,
-        temperature=temperature,
-        training_error=error,
-    )
-
-
-def sample_out(sample: dict[str, Any]) -> LabelledTextSample:
-    return LabelledTextSample(
-        text=sample.get("text"),
-        label=sample.get("label"),
-        lang_code=sample.get("lang_code"),
-        comment=sample.get("comment"),
-        uuid=sample.get("uuid"),
-    )
-
-
-def _check_threshold(value: float | None) -> None:
-    if value is not None and not (math.isfinite(value) and 0.0 <= value <= 1.0):
-        raise InvalidInput(f"threshold must be between 0 and 1, not {value}")
-
-
-def _check_temperature(value: float | None) -> None:
-    if value is not None and not (math.isfinite(value) and value > 0.0):
-        raise InvalidInput(f"temperature must be a number greater than 0, not {value}")
-
-
-class TextClassifierService:
+class TextClassifierService(ClassifierService):
     """Every text-classifier operation, for one verified tenant at a time."""
 
     def __init__(
@@ -178,398 +57,19 @@ class TextClassifierService:
         *,
         wake_worker: Callable[[], None] | None = None,
     ) -> None:
-        self.store = store
-        self.cache = cache
-        self.encoder = encoder
-        self.settings = settings
-        self._wake_worker = wake_worker or (lambda: None)
+        super().__init__(TEXT_CLASSIFIERS, store, cache, encoder, settings, wake_worker=wake_worker)
 
-    # -- input checks -----------------------------------------------------------------
 
-    def _check_text(self, text: object, what: str = "text") -> str:
-        if not isinstance(text, str) or not text.strip():
-            raise InvalidInput(f"{what} must be a non-empty string")
-        if len(text) > self.settings.max_text_chars:
-            raise InvalidInput(
-                f"{what} is {len(text)} characters long; the limit is {self.settings.max_text_chars}"
-            )
-        return text
-
-    def _check_label(self, label: object, what: str = "label") -> str:
-        if not isinstance(label, str) or not label.strip():
-            raise InvalidInput(f"{what} must be a non-empty string")
-        if len(label) > self.settings.max_text_chars:
-            raise InvalidInput(f"{what} is longer than {self.settings.max_text_chars} characters")
-        return label
-
-    def _check_count(self, samples: Sequence[object]) -> None:
-        if not samples:
-            raise InvalidInput("the list of samples is empty")
-        if len(samples) > self.settings.max_samples_per_call:
-            raise TooLarge(
-                f"{len(samples)} samples in one call; the limit is {self.settings.max_samples_per_call}"
-            )
-
-    async def _writable(self, tenant: str, name: str) -> dict[str, Any]:
-        """Return the model's record; 400 when it is read-only."""
-        record = await self.store.get_model(tenant, MODEL_TYPE, name)
-        if record.get("readonly"):
-            raise InvalidInput(
-                f"model '{name}' is read-only; set readonly to false through its params first"
-            )
-        return record
-
-    # -- models -----------------------------------------------------------------------
-
-    async def create(
-        self, tenant: str, details: TextClassifierCreateDetails
-    ) -> TextClassifierInstanceDetail:
-        record = await self.store.create_model(
-            tenant,
-            MODEL_TYPE,
-            details.name,
-            long_name=details.long_name or "",
-            desc=details.desc or "",
-            params={},
-            load_from_store=details.load_from_store,
-            revision_uuid=details.revision_uuid if details.load_from_store else None,
-        )
-        await self.cache.bump(tenant, MODEL_TYPE, details.name, model_id=record["id"])
-        return details_of(record)
-
-    async def list_all(self, tenant: str) -> list[TextClassifierInstanceDetail]:
-        return [details_of(r) for r in await self.store.list_models(tenant, MODEL_TYPE)]
-
-    async def details(self, tenant: str, name: str) -> TextClassifierInstanceDetail:
-        return details_of(await self.store.get_model(tenant, MODEL_TYPE, name))
-
-    async def trash(self, tenant: str, name: str) -> TextClassifierInstanceDetail:
-        record = await self.store.trash_model(tenant, MODEL_TYPE, name)
-        await self.cache.bump(tenant, MODEL_TYPE, name, model_id=record["id"])
-        return details_of(record)
-
-    async def vaporise(self, tenant: str, name: str) -> TextClassifierInstanceDetail:
-        record = await self.store.vaporise_model(tenant, MODEL_TYPE, name)
-        await self.cache.bump(tenant, MODEL_TYPE, name, model_id=record["id"])
-        return details_of(record)
-
-    # -- samples ----------------------------------------------------------------------
-
-    async def add_samples(
-        self, tenant: str, name: str, kind: SampleKind, samples: Sequence[LabelledTextSample]
-    ) -> list[LabelledTextSample]:
-        self._check_count(samples)
-        rows = []
-        for i, s in enumerate(samples):
-            row: dict[str, Any] = {
-                "text": self._check_text(s.text, f"samples[{i}].text"),
-                "label": self._check_label(s.label, f"samples[{i}].label"),
-            }
-            if s.lang_code is not None:
-                row["lang_code"] = s.lang_code
-            if s.comment is not None:
-                row["comment"] = s.comment
-            rows.append(row)
-        await self._writable(tenant, name)
-        added = await self.store.add_samples(tenant, MODEL_TYPE, name, kind, rows)
-        return [sample_out(s) for s in added]
-
-    async def update_samples(
-        self, tenant: str, name: str, kind: SampleKind, samples: Sequence[LabelledTextSample]
-    ) -> list[LabelledTextSample]:
-        self._check_count(samples)
-        rows = []
-        for i, s in enumerate(samples):
-            if not s.uuid:
-                raise InvalidInput(f"samples[{i}].uuid is required to update a sample")
-            row: dict[str, Any] = {"uuid": s.uuid}
-            if s.text is not None:
-                row["text"] = self._check_text(s.text, f"samples[{i}].text")
-            if s.label is not None:
-                row["label"] = self._check_label(s.label, f"samples[{i}].label")
-            if s.lang_code is not None:
-                row["lang_code"] = s.lang_code
-            if s.comment is not None:
-                row["comment"] = s.comment
-            rows.append(row)
-        await self._writable(tenant, name)
-        updated = await self.store.update_samples(tenant, MODEL_TYPE, name, kind, rows)
-        return [sample_out(s) for s in updated]
-
-    async def get_samples(
-        self, tenant: str, name: str, kind: SampleKind, index: int, length: int | None
-    ) -> list[LabelledTextSample]:
-        if index < 0 or (length is not None and length < 0):
-            raise InvalidInput("index and len must be 0 or more")
-        samples = await self.store.get_samples(
-            tenant, MODEL_TYPE, name, kind, index=index, length=length
-        )
-        return [sample_out(s) for s in samples]
-
-    async def delete_samples(
-        self, tenant: str, name: str, kind: SampleKind, samples: Sequence[LabelledTextSample]
-    ) -> list[LabelledTextSample]:
-        self._check_count(samples)
-        rows: list[dict[str, Any]] = []
-        for i, s in enumerate(samples):
-            if s.uuid:
-                rows.append({"uuid": s.uuid})
-            elif s.text:
-                rows.append({"text": s.text})
-            else:
-                raise InvalidInput(
-                    f"samples[{i}] needs a uuid or a text to say which samples to delete"
-                )
-        await self._writable(tenant, name)
-        deleted = await self.store.delete_samples(tenant, MODEL_TYPE, name, kind, rows)
-        return [sample_out(s) for s in deleted]
-
-    async def delete_all_samples(
-        self, tenant: str, name: str, kind: SampleKind
-    ) -> list[LabelledTextSample]:
-        await self._writable(tenant, name)
-        deleted = await self.store.delete_all_samples(tenant, MODEL_TYPE, name, kind)
-        return [sample_out(s) for s in deleted]
-
-    # -- training ---------------------------------------------------------------------
-
-    async def train(
-        self, tenant: str, name: str, details: TrainDetails
-    ) -> TextClassifierInstanceDetail:
-        algorithm = details.clsfr_algorithm or DEFAULT_ALGORITHM
-        if algorithm not in ALGORITHMS:
-            raise InvalidInput(
-                f"unknown clsfr_algorithm '{algorithm}'; known algorithms: {', '.join(ALGORITHMS)}"
-            )
-        _check_temperature(details.temperature)
-        _check_threshold(details.threshold)
-        record = await self._writable(tenant, name)
-        language_models = [m.model_dump() for m in details.language_model_list or []]
-        job = await self._queue_training(
-            record,
-            algorithm,
-            details.threshold,
-            details.temperature,
-            language_models,
-            details.model_dump(mode="json", exclude_none=True),
-        )
-        if not details.immediate_mode:
-            return details_of(await self.store.get_model(tenant, MODEL_TYPE, name))
-        job = await self._wait_for(tenant, job)
-        if job["state"] == "failed":
-            raise InvalidInput(
-                f"training model '{name}' failed: {job.get('error') or 'unknown error'}"
-            )
-        return details_of(await self.store.get_model(tenant, MODEL_TYPE, name))
-
-    def _check_trainable(self, record: dict[str, Any]) -> None:
-        name = record["name"]
-        if int(record.get("num_training_samples") or 0) < 1:
-            raise InvalidInput(f"model '{name}' has no training samples; add some before training")
-        if int(record.get("num_training_labels") or 0) < 2:
-            raise InvalidInput(
-                f"model '{name}' needs training samples with at least 2 different labels; "
-                f"it has {int(record.get('num_training_labels') or 0)}"
-            )
-
-    async def _queue_training(
-        self,
-        record: dict[str, Any],
-        algorithm: str,
-        threshold: float | None,
-        temperature: float | None,
-        language_models: list[dict[str, Any]],
-        train_details: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
-        self._check_trainable(record)
-        current_threshold, current_temperature = effective_params(record)
-        params = {
-            "algorithm": algorithm,
-            "threshold": current_threshold if threshold is None else threshold,
-            "temperature": current_temperature if temperature is None else temperature,
-            "language_model_list": language_models,
-            # The request as made, kept with the revision (word manifolds, epochs: accepted, unused).
-            "train_details": train_details or {},
-        }
-        job = await self.store.create_job(
-            record["tenant"], MODEL_TYPE, record["name"], SERVICE, params
-        )
-        self._wake_worker()
-        return job
-
-    async def _wait_for(self, tenant: str, job: dict[str, Any]) -> dict[str, Any]:
-        """Return the job once it is finished, or as it is when the immediate-mode wait runs out."""
-        deadline = time.monotonic() + self.settings.immediate_mode_timeout_s
-        while job["state"] not in TERMINAL_JOB_STATES and time.monotonic() < deadline:
-            await asyncio.sleep(self.settings.immediate_mode_poll_s)
-            job = await self.store.get_job(tenant, job["id"])
-        return job
-
-    async def online_training_samples(
-        self, tenant: str, name: str, samples: Sequence[LabelledTextSample]
-    ) -> list[LabelledTextSample]:
-        added = await self.add_samples(tenant, name, "training", samples)
-        record = await self.store.get_model(tenant, MODEL_TYPE, name)
-        active = record.get("active_job")
-        if active and active.get("state") == "queued":
-            return added  # the queued job reads the samples when it starts
-        if int(record.get("num_training_labels") or 0) < 2:
-            return added  # nothing trainable yet: the samples wait for more labels
-        revision = record.get("current_revision")
-        last_params = (record.get("last_job") or {}).get("params") or {}
-        metrics = (revision or {}).get("metrics") or {}
-        algorithm = (
-            metrics.get("clsfr_algorithm") or last_params.get("algorithm") or DEFAULT_ALGORITHM
-        )
-        if algorithm not in ALGORITHMS:
-            algorithm = DEFAULT_ALGORITHM
-        await self._queue_training(
-            record,
-            algorithm,
-            None,
-            None,
-            metrics.get("language_model_list") or [],
-            {"clsfr_algorithm": algorithm, "online_training_samples": len(added)},
-        )
-        return added
-
-    # -- inference --------------------------------------------------------------------
-
-    async def retrieve(self, tenant: str, name: str, text_input: TextInput) -> list[ScoredLabel]:
-        text = self._check_text(text_input.text)
-        record = await self.cache.resolve(tenant, MODEL_TYPE, name)
-        revision = record.get("current_revision")
-        if not revision:
-            raise InvalidInput(f"model '{name}' has not been trained")
-        head = await self.cache.head(tenant, record["id"], revision["id"])
-        embedding = await self.encoder.encode([text])
-        threshold, temperature = effective_params(record)
-        ranked = head.rank(embedding, temperature=temperature, threshold=threshold)[0]
-        return [ScoredLabel(label=label, probability=float(p)) for label, p in ranked]
-
-    async def labels(self, tenant: str, name: str) -> list[str]:
-        record = await self.store.get_model(tenant, MODEL_TYPE, name)
-        revision = record.get("current_revision")
-        return list(revision.get("labels") or []) if revision else []
-
-    # -- params -----------------------------------------------------------------------
-
-    async def get_params(self, tenant: str, name: str) -> ModelParams:
-        record = await self.store.get_model(tenant, MODEL_TYPE, name)
-        threshold, temperature = effective_params(record)
-        return ModelParams(
-            desc=record.get("desc") or "",
-            long_name=record.get("long_name") or "",
-            readonly=bool(record.get("readonly")),
-            threshold=threshold,
-            temperature=temperature,
-        )
-
-    async def set_params(
-        self, tenant: str, name: str, params: ModelParams
-    ) -> TextClassifierInstanceDetail:
-        _check_threshold(params.threshold)
-        _check_temperature(params.temperature)
-        record = await self.store.get_model(tenant, MODEL_TYPE, name)
-        changes_other = any(
-            v is not None
-            for v in (params.long_name, params.desc, params.threshold, params.temperature)
-        )
-        if record.get("readonly") and params.readonly is not False and changes_other:
-            raise InvalidInput(f"model '{name}' is read-only; set readonly to false to change it")
-        revision = record.get("current_revision")
-        tag = revision["id"] if revision else ""
-        overrides: dict[str, Any] = {}
-        if params.threshold is not None or params.temperature is not None:
-            old = record.get("params") or {}
-            stale = old.get("params_revision") != tag
-            # A value set for an older revision must not come back to life under this tag.
-            overrides = {
-                "threshold": params.threshold
-                if params.threshold is not None
-                else (None if stale else old.get("threshold")),
-                "temperature": params.temperature
-                if params.temperature is not None
-                else (None if stale else old.get("temperature")),
-                "params_revision": tag,
-            }
-        updated = await self.store.update_model(
-            tenant,
-            MODEL_TYPE,
-            name,
-            long_name=params.long_name,
-            desc=params.desc,
-            readonly=params.readonly,
-            params=overrides or None,
-        )
-        await self.cache.bump(tenant, MODEL_TYPE, name)
-        return details_of(updated)
-
-    # -- curation and t-SNE -----------------------------------------------------------
-
-    async def curate(
-        self, tenant: str, name: str, pair: ClassLabelPair
-    ) -> list[LabelledTextSample]:
-        kind = MATRIX_KINDS.get(pair.matrix_name)
-        if kind is None:
-            raise InvalidInput(f"matrix_name must be 'train' or 'test', not '{pair.matrix_name}'")
-        record = await self.store.get_model(tenant, MODEL_TYPE, name)
-        revision = record.get("current_revision")
-        if not revision:
-            return []
-        index = ((revision.get("metrics") or {}).get("curate") or {}).get(
-            "train" if kind == "training" else "test"
-        ) or {}
-        wanted = set((index.get(pair.true_label) or {}).get(pair.predicted_label) or [])
-        if not wanted:
-            return []
-        samples = await self.store.get_samples(tenant, MODEL_TYPE, name, kind)
-        return [sample_out(s) for s in samples if s.get("uuid") in wanted]
-
-    async def tsne_start(self, tenant: str, name: str, settings: TsneSettings) -> None:
-        if settings.n_components not in (2, 3):
-            raise InvalidInput(f"n_components must be 2 or 3, not {settings.n_components}")
-        if not (math.isfinite(settings.perplexity) and settings.perplexity > 0):
-            raise InvalidInput("perplexity must be a number greater than 0")
-        if not (math.isfinite(settings.learning_rate) and settings.learning_rate > 0):
-            raise InvalidInput("learning_rate must be a number greater than 0")
-        samples = await self.store.get_samples(
-            tenant, MODEL_TYPE, name, "training", index=0, length=self.settings.tsne_max_samples
-        )
-        if len(samples) < 2:
-            raise InvalidInput(
-                f"t-SNE needs at least 2 training samples; model '{name}' has {len(samples)}"
-            )
-        texts = [s["text"] for s in samples]
-        # t-SNE refuses a perplexity of n or more; small models get the largest that works.
-        perplexity = min(settings.perplexity, max(1.0, (len(texts) - 1) / 3))
-
-        def compute() -> np.ndarray:
-            embeddings = self.encoder.encode_blocking(texts)
-            return tsne_points(
-                embeddings,
-                n_components=settings.n_components,
-                perplexity=perplexity,
-                learning_rate=settings.learning_rate,
-            )
-
-        try:
-            points = await asyncio.to_thread(compute)
-        except ValueError as exc:
-            raise InvalidInput(f"t-SNE could not run with these settings: {exc}") from exc
-        out = []
-        for s, p in zip(samples, points, strict=True):
-            point: dict[str, Any] = {
-                "text": s["text"],
-                "label": s["label"],
-                "x": float(p[0]),
-                "y": float(p[1]),
-            }
-            if settings.n_components == 3:
-                point["z"] = float(p[2])
-            out.append(point)
-        await self.store.put_tsne(tenant, MODEL_TYPE, name, out)
-
-    async def tsne_get(self, tenant: str, name: str) -> list[TsneSample]:
-        record = await self.store.get_model(tenant, MODEL_TYPE, name)
-        return [TsneSample(**p) for p in record.get("tsne") or []]
+__all__ = [
+    "DEFAULT_TEMPERATURE",
+    "DEFAULT_THRESHOLD",
+    "MODEL_TYPE",
+    "TEXT_CLASSIFIERS",
+    "SampleKind",
+    "TextClassifierService",
+    "effective_params",
+    "head_nbytes",
+    "retrieve_view",
+    "sample_out",
+    "training_stamp",
+]

@@ -1,97 +1,21 @@
-"""Runs one text-classifier training job: samples in, artifact and metrics out."""
+"""Runs one text-classifier training job: the shared classifier job for this family."""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Sequence
 from typing import Any
 
+from nlu_service.classifiers.training import build_metrics, curate_index, run_classifier_job
 from nlu_service.encoding import BulkEncoderView
-from nlu_service.engine import EvalReport, LabelledText, TrainReport, train_text_classifier
-from nlu_service.text_classifiers.service import DEFAULT_TEMPERATURE, DEFAULT_THRESHOLD, MODEL_TYPE
+from nlu_service.text_classifiers.service import TEXT_CLASSIFIERS
 from nlu_service.training.worker import TrainingOutcome
 from shared import ModelStoreClient
-
-
-def sparse_confusion(confusion: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
-    """Return the confusion matrix without its zero cells (true -> predicted -> count)."""
-    out: dict[str, dict[str, int]] = {}
-    for true_label, row in confusion.items():
-        cells = {pred: int(n) for pred, n in row.items() if n}
-        if cells:
-            out[true_label] = cells
-    return out
-
-
-def curate_index(
-    samples: Sequence[LabelledText], report: EvalReport | None
-) -> dict[str, dict[str, list[str]]]:
-    """Return, per confusion-matrix cell, the uuids of the samples that fell in it."""
-    index: dict[str, dict[str, list[str]]] = {}
-    if report is None:
-        return index
-    for sample, predicted in zip(samples, report.predictions, strict=True):
-        if sample.uuid:
-            index.setdefault(sample.label, {}).setdefault(predicted, []).append(sample.uuid)
-    return index
-
-
-def build_metrics(
-    report: TrainReport,
-    params: dict[str, Any],
-    train: Sequence[LabelledText],
-    test: Sequence[LabelledText],
-) -> dict[str, Any]:
-    """Return the metrics stored with a revision: every train_details field plus the curate index."""
-    labels = sorted({*report.labels, *(s.label for s in test)})
-    testing = report.testing
-    return {
-        "clsfr_algorithm": report.algorithm,
-        "threshold": float(params.get("threshold", DEFAULT_THRESHOLD)),
-        "temperature": float(params.get("temperature", DEFAULT_TEMPERATURE)),
-        "language_model_list": list(params.get("language_model_list") or []),
-        "training_accuracy": float(report.training.accuracy),
-        "training_f1": float(report.training.f1),
-        "training_cm": sparse_confusion(report.training.confusion),
-        "testing_accuracy": float(testing.accuracy) if testing else None,
-        "testing_f1": float(testing.f1) if testing else None,
-        "testing_cm": sparse_confusion(testing.confusion) if testing else {},
-        "cm_labels": {label: label for label in labels},
-        "num_training_samples": len(train),
-        "num_testing_samples": len(test),
-        "seconds": round(float(report.seconds), 3),
-        "train_details": dict(params.get("train_details") or {}),
-        "curate": {
-            "train": curate_index(train, report.training),
-            "test": curate_index(test, testing),
-        },
-    }
 
 
 async def run_text_classifier_job(
     store: ModelStoreClient, encoder: BulkEncoderView, job: dict[str, Any]
 ) -> TrainingOutcome:
     """Fetch the job's samples (as its tenant), fit the head in a thread, and describe it."""
-    tenant, name, params = job["tenant"], job["model_name"], job.get("params") or {}
-    training = await store.get_samples(tenant, MODEL_TYPE, name, "training")
-    testing = await store.get_samples(tenant, MODEL_TYPE, name, "testing")
-    train = [LabelledText(s["text"], s["label"], s.get("uuid")) for s in training]
-    test = [LabelledText(s["text"], s["label"], s.get("uuid")) for s in testing]
+    return await run_classifier_job(TEXT_CLASSIFIERS, store, encoder, job)
 
-    def fit() -> tuple[bytes, TrainReport]:
-        classifier, report = train_text_classifier(
-            encoder,  # type: ignore[arg-type]  # duck-typed TextEncoder feeding the bulk queue
-            train,
-            test,
-            params.get("algorithm"),
-            temperature=float(params.get("temperature", DEFAULT_TEMPERATURE)),
-            threshold=float(params.get("threshold", DEFAULT_THRESHOLD)),
-        )
-        return classifier.to_bytes(), report
 
-    artifact, report = await asyncio.to_thread(fit)
-    metrics = build_metrics(report, params, train, test)
-    message = f"{report.algorithm} on {len(train)} training and {len(test)} testing samples"
-    return TrainingOutcome(
-        artifact=artifact, labels=list(report.labels), metrics=metrics, message=message
-    )
+__all__ = ["build_metrics", "curate_index", "run_text_classifier_job"]

@@ -98,8 +98,17 @@ async def test_openapi_has_every_spec_operation_with_its_id_and_schemas(nlu_app:
         for path, item in document["paths"].items()
         for method, op in item.items()
     }
-    assert ours == SPEC_OPERATIONS
-    assert len(ours) == 24
+    # Intent classifiers and FAQ matchers have the same 24 operations in the spec, renamed.
+    for family in ("text_classifier", "intent_classifier", "faq_matcher"):
+        expected = {
+            (method, path.replace("text_classifiers", f"{family}s")): op.replace(
+                "text_classifier", family
+            )
+            for (method, path), op in SPEC_OPERATIONS.items()
+        }
+        mine = {k: v for k, v in ours.items() if k[1].startswith(f"/nlu/v2/{family}s")}
+        assert mine == expected, family
+        assert len(mine) == 24
     assert not {"/health", "/ready", "/metrics", "/openapi.json"} & set(document["paths"])
     schemas = document["components"]["schemas"]
     for name in (

@@ -98,7 +98,8 @@ def _public_operations(app: FastAPI) -> list[tuple[str, str]]:
 
 async def test_unsigned_and_badly_signed_calls_get_401(nlu_app: FastAPI, tenant: str) -> None:
     operations = _public_operations(nlu_app)
-    assert len(operations) == 24
+    # Every operation of the app is refused unsigned; 24 of them are text classifiers'.
+    assert len([path for _, path in operations if path.startswith(BASE)]) == 24
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(nlu_app), base_url="http://nlu.test"
     ) as raw:

@@ -1,0 +1,40 @@
+"""What tells one classifier family (text classifiers, intent classifiers, FAQ matchers) apart.
+
+The three Feersum resources share their 24 operations, their store layout and their
+trained head (`TextClassifier`); they differ in the path, the operationIds, the model type
+in the store, the wire schemas of create and details, and whether training calibrates an
+out-of-scope threshold. `ClassifierFamily` holds those differences; the router factory,
+the service and the training job take one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from shared.wire import WireModel
+
+
+@dataclass(frozen=True)
+class ClassifierFamily:
+    """One Feersum classifier resource, e.g. `/nlu/v2/intent_classifiers`."""
+
+    # Store model type and the Feersum operationId prefix: "intent_classifier".
+    model_type: str
+    # Public path: "/nlu/v2/intent_classifiers"; also the OpenAPI tag (its last part).
+    path: str
+    # Human name in summaries and errors: "intent classifier".
+    noun: str
+    # Request body of create (has name, long_name, desc, load_from_store, revision_uuid).
+    create_schema: type[WireModel]
+    # Instance detail answered by every model operation.
+    detail_schema: type[WireModel]
+    # Fills the family's detail-only fields from the revision metrics and train request.
+    extra_details: Callable[[dict[str, Any]], dict[str, Any]]
+    # Training without a threshold calibrates one (and reports cross-validation metrics).
+    calibrates_threshold: bool = False
+
+    @property
+    def tag(self) -> str:
+        return self.path.rsplit("/", 1)[-1]

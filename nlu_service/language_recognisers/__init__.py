@@ -1,0 +1,1 @@
+"""Language recognisers: named handles on a shipped language-identification model file."""
