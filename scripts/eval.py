@@ -106,7 +106,7 @@ def pct(x: float) -> str:
 
 
 def eval_intents(api: Api, data: Path, rows: list[Row], draws: int) -> None:
-    family = "text_classifiers"
+    family = "intent_classifiers"
     specs = [
         ("banking77", "banking77, all training data", "92.4%", ">= 94.0%"),
         ("hwu64", "hwu64, all training data", "91.4%", ">= 93.0%"),
@@ -123,6 +123,7 @@ def eval_intents(api: Api, data: Path, rows: list[Row], draws: int) -> None:
         print(f"{label}: {pct(acc)} ({len(train)} samples, trained in {secs:.0f}s)", flush=True)
         rows.append(Row(label, "accuracy", baseline, target, pct(acc), secs))
         if folder == "banking77":
+            eval_out_of_scope(api, data, rows, test)
             accs, times = [], []
             for seed in range(draws):
                 small = few_shot(train, 8, seed)
@@ -137,7 +138,65 @@ def eval_intents(api: Api, data: Path, rows: list[Row], draws: int) -> None:
             )  # fmt: skip
 
 
-EVALS: dict[str, Callable[[Api, Path, list[Row], int], None]] = {"intents": eval_intents}
+def retrieve_all(api: Api, path: str, texts: list[str]) -> list[list[dict[str, object]]]:
+    out = []
+    for text in texts:
+        got = api.call("POST", path, json={"text": text})
+        assert isinstance(got, list)
+        out.append(got)
+    return out
+
+
+def eval_out_of_scope(
+    api: Api, data: Path, rows: list[Row], banking_test: list[dict[str, str]]
+) -> None:
+    """Retrieve hwu64's test questions from the banking77 intent model: share rejected."""
+    label = "out of scope: banking77 model, hwu64 test texts rejected at the default threshold"
+    if not (data / "hwu64" / "test.csv").exists():
+        rows.append(Row(label, "rejected", "none", ">= 80%", "skipped (hwu64 absent)"))
+        return
+    path = "/nlu/v2/intent_classifiers/banking77/retrieve"
+    foreign = [r["text"] for r in read_csv(data / "hwu64" / "test.csv")]
+    rejected = sum(1 for answer in retrieve_all(api, path, foreign) if not answer)
+    answers = retrieve_all(api, path, [r["text"] for r in banking_test])
+    kept = sum(
+        1 for a, r in zip(answers, banking_test, strict=True) if a and a[0]["label"] == r["label"]
+    )
+    print(f"{label}: {pct(rejected / len(foreign))}; banking77 answered right with the threshold: "
+          f"{pct(kept / len(banking_test))}", flush=True)  # fmt: skip
+    rows.append(Row(label, "rejected", "none", ">= 80%", pct(rejected / len(foreign))))
+    rows.append(
+        Row("banking77 test answered and right at the default threshold", "accuracy", "",
+            "within 1 point of the accuracy", pct(kept / len(banking_test)))
+    )  # fmt: skip
+
+
+def eval_lid(api: Api, data: Path, rows: list[Row], draws: int) -> None:
+    """Retrieve every za_lid test text from the built-in `generic` language recogniser."""
+    for name, label, baseline, target in (
+        ("test.csv", "za_lid lid_za, test.csv (200-300 characters)", "99.9%", ">= 99.9%"),
+        ("test_short.csv", "za_lid lid_za, test_short.csv (15-45 characters)", "89.2%", ">= 93.0%"),
+    ):
+        path = data / "za_lid" / name
+        if not path.exists():
+            print(f"skipped za_lid {name}: absent", flush=True)
+            rows.append(Row(label, "accuracy", baseline, target, "skipped (absent)"))
+            continue
+        test = read_csv(path)
+        answers = retrieve_all(
+            api, "/nlu/v2/language_recognisers/generic/retrieve", [r["text"] for r in test]
+        )
+        right = sum(
+            1 for a, r in zip(answers, test, strict=True) if a and a[0]["label"] == r["label"]
+        )
+        print(f"{label}: {pct(right / len(test))}", flush=True)
+        rows.append(Row(label, "accuracy", baseline, target, pct(right / len(test))))
+
+
+EVALS: dict[str, Callable[[Api, Path, list[Row], int], None]] = {
+    "intents": eval_intents,
+    "lid": eval_lid,
+}
 
 
 def main() -> int:
