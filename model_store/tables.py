@@ -115,6 +115,8 @@ class Sample(Base):
     label: Mapped[str] = mapped_column(Text)
     lang_code: Mapped[str | None] = mapped_column(Text, nullable=True)
     comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # Entity spans of entity-extractor samples: [{"entity", "index"?, "len"?, ...}] or null.
+    entities: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -24,12 +24,29 @@ from fastapi.routing import APIRoute
 from nlu_service.classifiers.service import ClassifierService
 from nlu_service.classifiers.training import run_classifier_job
 from nlu_service.config import Settings
+from nlu_service.dashboard.endpoints import router as dashboard_router
+from nlu_service.dashboard.service import DashboardService
+from nlu_service.data_objects.endpoints import router as data_objects_router
+from nlu_service.data_objects.service import DataObjectService
 from nlu_service.date_parsers.endpoints import router as date_parsers_router
 from nlu_service.date_parsers.service import DateParserService
+from nlu_service.duckling_entity_extractors.endpoints import router as duckling_extractors_router
+from nlu_service.duckling_entity_extractors.service import DucklingEntityExtractorService
 from nlu_service.encoding import BatchingEncoder
 from nlu_service.engine import TextClassifier, TextEncoder
 from nlu_service.engine.dates import DateParser
+from nlu_service.engine.duckling import DucklingExtractor
+from nlu_service.engine.person_names import PersonNameExtractor
 from nlu_service.engine.sentiment import SentimentDetector
+from nlu_service.entity_extractors.endpoints import crf_router as crf_extractors_router
+from nlu_service.entity_extractors.endpoints import synonym_router as synonym_extractors_router
+from nlu_service.entity_extractors.service import (
+    CRF,
+    SYNONYM,
+    EntityExtractorService,
+    load_extractor,
+)
+from nlu_service.entity_extractors.training import run_entity_extractor_job
 from nlu_service.faq_matchers.endpoints import router as faq_matchers_router
 from nlu_service.faq_matchers.service import FAQ_MATCHERS
 from nlu_service.intent_classifiers.endpoints import router as intent_classifiers_router
@@ -38,6 +55,10 @@ from nlu_service.language_recognisers.endpoints import lr4_router as lr4_recogni
 from nlu_service.language_recognisers.endpoints import router as language_recognisers_router
 from nlu_service.language_recognisers.service import LanguageRecogniserService, load_identifiers
 from nlu_service.metrics import register_encoder
+from nlu_service.person_name_entity_extractors.endpoints import (
+    router as person_name_extractors_router,
+)
+from nlu_service.person_name_entity_extractors.service import PersonNameEntityExtractorService
 from nlu_service.regex_entity_extractors.endpoints import router as regex_extractors_router
 from nlu_service.regex_entity_extractors.service import RegexEntityExtractorService
 from nlu_service.sentiment_detectors.endpoints import router as sentiment_detectors_router
@@ -50,6 +71,8 @@ from nlu_service.text_classifiers.service import (
     retrieve_view,
 )
 from nlu_service.text_classifiers.training import run_text_classifier_job
+from nlu_service.text_datasets.endpoints import router as text_datasets_router
+from nlu_service.text_datasets.service import TextDatasetService
 from nlu_service.training.worker import TrainingWorker
 from shared import (
     BodySizeLimitMiddleware,
@@ -113,8 +136,23 @@ def create_app(
             degraded_pointer_ttl_s=settings.degraded_pointer_ttl_s,
         )
 
+        # CRF and synonym extractors load other artifacts: their own hot cache (same namespace).
+        entity_cache: HotModelCache[Any] = HotModelCache(
+            store,
+            load_extractor,
+            redis_url=settings.redis_url,
+            namespace=settings.cache_namespace,
+            lru_size=settings.lru_size,
+            pointer_size=settings.pointer_cache_size,
+            artifact_ttl_s=settings.artifact_ttl_s,
+            pointer_ttl_s=settings.pointer_ttl_s,
+            degraded_pointer_ttl_s=settings.degraded_pointer_ttl_s,
+        )
+
         async def on_trained(job: dict[str, Any]) -> None:
             await cache.bump(job["tenant"], job["model_type"], job["model_name"])
+            if job["model_type"] in (CRF.model_type, SYNONYM.model_type):
+                await entity_cache.bump(job["tenant"], job["model_type"], job["model_name"])
 
         worker = TrainingWorker(
             store,
@@ -127,6 +165,10 @@ def create_app(
                         run_classifier_job, family, store, encoder.as_text_encoder()
                     )
                     for family in (INTENT_CLASSIFIERS, FAQ_MATCHERS)
+                },
+                **{
+                    kind.model_type: functools.partial(run_entity_extractor_job, store)
+                    for kind in (CRF, SYNONYM)
                 },
             },
             service="nlu",
@@ -159,12 +201,33 @@ def create_app(
                     wake_worker=worker.wake if settings.worker_enabled else None,
                 ),
             )
+        for kind in (CRF, SYNONYM):
+            setattr(
+                app.state,
+                kind.tag,
+                EntityExtractorService(
+                    kind,
+                    store,
+                    entity_cache,
+                    settings,
+                    wake_worker=worker.wake if settings.worker_enabled else None,
+                ),
+            )
         app.state.sentiment_detectors = SentimentDetectorService(
             await asyncio.to_thread(SentimentDetector.load), settings
         )
         date_parsers = DateParserService(DateParser(), settings)
         app.state.date_parsers = date_parsers
         app.state.regex_entity_extractors = RegexEntityExtractorService(store, cache, settings)
+        app.state.duckling_entity_extractors = DucklingEntityExtractorService(
+            store, cache, DucklingExtractor(date_parsers.parser), settings
+        )
+        app.state.person_name_entity_extractors = PersonNameEntityExtractorService(
+            store, cache, await asyncio.to_thread(PersonNameExtractor.load), settings
+        )
+        app.state.text_datasets = TextDatasetService(store, settings)
+        app.state.data_objects = DataObjectService(store, settings)
+        app.state.dashboard = DashboardService(store)
         app.state.language_recognisers = LanguageRecogniserService(
             store, cache, await asyncio.to_thread(load_identifiers), settings
         )
@@ -185,6 +248,7 @@ def create_app(
             date_parsers.close()
             await encoder.aclose()
             await cache.aclose()
+            await entity_cache.aclose()
             await store.aclose()
 
     app = FastAPI(
@@ -208,8 +272,15 @@ def create_app(
     app.include_router(sentiment_detectors_router)
     app.include_router(date_parsers_router)
     app.include_router(regex_extractors_router)
+    app.include_router(crf_extractors_router)
+    app.include_router(synonym_extractors_router)
+    app.include_router(duckling_extractors_router)
+    app.include_router(person_name_extractors_router)
     app.include_router(language_recognisers_router)
     app.include_router(lr4_recognisers_router)
+    app.include_router(text_datasets_router)
+    app.include_router(data_objects_router)
+    app.include_router(dashboard_router)
 
     async def ready() -> dict[str, Any]:
         state: dict[str, Any] = {"ready": False}

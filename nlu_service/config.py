@@ -41,3 +41,6 @@ class Settings(ServiceSettings):
 
     # Date parsers: relative dates count from now in this IANA zone, which dates without one get.
     date_parser_timezone: str = "Africa/Johannesburg"
+
+    # Data objects: the largest JSON object one may hold (bytes of its compact UTF-8 JSON).
+    data_object_max_bytes: int = Field(default=1024 * 1024, ge=2)

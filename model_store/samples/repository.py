@@ -6,6 +6,7 @@ tenant-scoped `ModelRepository` lookup, which is where scoping happens.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Sequence
 
 from sqlalchemy import Select, delete, distinct, func, select
@@ -15,6 +16,8 @@ from model_store.tables import Sample
 
 # Stay well under every database's bound-parameter limit when matching many keys.
 _CHUNK = 500
+# (text, label, canonical JSON of the entity list or None): what makes a sample a duplicate.
+SampleKey = tuple[str, str, str | None]
 
 
 class SampleRepository:
@@ -52,22 +55,27 @@ class SampleRepository:
             found.extend((await self.session.scalars(stmt)).all())
         return sorted(found, key=lambda s: s.seq)
 
-    async def existing_pairs(
-        self, model_id: str, kind: str, pairs: Collection[tuple[str, str]]
-    ) -> set[tuple[str, str]]:
-        """Return which of the (text, label) pairs the model already has."""
-        wanted = set(pairs)
-        texts = sorted({text for text, _ in wanted})
-        found: set[tuple[str, str]] = set()
+    async def existing_keys(
+        self, model_id: str, kind: str, keys: Collection[SampleKey]
+    ) -> set[SampleKey]:
+        """Return which of the (text, label, canonical entities) keys the model already has."""
+        wanted = set(keys)
+        texts = sorted({text for text, _, _ in wanted})
+        found: set[SampleKey] = set()
         for i in range(0, len(texts), _CHUNK):
-            stmt = select(Sample.text, Sample.label).where(
+            stmt = select(Sample.text, Sample.label, Sample.entities).where(
                 Sample.model_id == model_id,
                 Sample.kind == kind,
                 Sample.text.in_(texts[i : i + _CHUNK]),
             )
-            found.update(
-                pair for pair in (await self.session.execute(stmt)).tuples() if pair in wanted
-            )
+            for text, label, entities in (await self.session.execute(stmt)).tuples():
+                key = (
+                    text,
+                    label,
+                    None if entities is None else json.dumps(entities, sort_keys=True),
+                )
+                if key in wanted:
+                    found.add(key)
         return found
 
     async def next_seq(self, model_id: str, kind: str) -> int:

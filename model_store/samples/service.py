@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from model_store.catalog.service import require_live_model
 from model_store.config import Settings
 from model_store.samples.repository import SampleRepository
-from model_store.samples.schemas import SampleChange, SampleIn, SampleOut, SampleRef
+from model_store.samples.schemas import (
+    SampleChange,
+    SampleIn,
+    SampleOut,
+    SampleRef,
+    check_entities,
+)
 from model_store.tables import Model, Sample, utcnow
 from shared import InvalidInput, NotFound, TooLarge
 
@@ -21,7 +29,13 @@ def sample_out(sample: Sample) -> SampleOut:
         label=sample.label,
         lang_code=sample.lang_code,
         comment=sample.comment,
+        entities=sample.entities,
     )
+
+
+def entities_key(entities: list[Any] | None) -> str | None:
+    """Return a canonical form of an entity list, so equal annotations dedupe."""
+    return None if entities is None else json.dumps(entities, sort_keys=True)
 
 
 class SampleBook:
@@ -55,20 +69,20 @@ class SampleBook:
     async def add(
         self, tenant: str, model_type: str, name: str, kind: str, items: Sequence[SampleIn]
     ) -> list[SampleOut]:
-        """Add the samples whose (text, label) the model does not have yet; return those added."""
+        """Add the samples whose (text, label, entities) the model does not have yet; return those added."""
         self._check_count(len(items))
         for i, item in enumerate(items):
             self._check_lengths(i, item.text, item.label, item.comment)
         model = await self._model(tenant, model_type, name)
-        pairs = [(item.text, item.label) for item in items]
-        seen = await self.samples.existing_pairs(model.id, kind, pairs)
+        keys = [(item.text, item.label, entities_key(item.entities)) for item in items]
+        seen = await self.samples.existing_keys(model.id, kind, keys)
         seq = await self.samples.next_seq(model.id, kind)
         now = utcnow()
         added: list[Sample] = []
-        for item in items:
-            if (item.text, item.label) in seen:
+        for item, key in zip(items, keys, strict=True):
+            if key in seen:
                 continue
-            seen.add((item.text, item.label))
+            seen.add(key)
             added.append(
                 Sample(
                     model_id=model.id,
@@ -78,6 +92,7 @@ class SampleBook:
                     label=item.label,
                     lang_code=item.lang_code,
                     comment=item.comment,
+                    entities=item.entities,
                     created_at=now,
                 )
             )
@@ -113,9 +128,14 @@ class SampleBook:
                 value = getattr(item, field)
                 if value is not None:
                     setattr(sample, field, value)
-            for field in ("lang_code", "comment"):
+            for field in ("lang_code", "comment", "entities"):
                 if field in item.model_fields_set:
                     setattr(sample, field, getattr(item, field))
+            try:
+                # The spans must fit the text the sample ends up with, whichever changed.
+                check_entities(sample.entities, sample.text)
+            except ValueError as exc:
+                raise InvalidInput(f"sample {sample.id}: {exc}") from exc
             changed.append(sample)
         await self.session.flush()
         return [sample_out(s) for s in changed]

@@ -1,0 +1,29 @@
+"""Samples may carry entity spans (CRF and synonym entity extractors).
+
+Revision ID: 0002
+Revises: 0001
+Create Date: 2026-11-27 10:25:00
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0002"
+down_revision: str | None = "0001"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    # Batch mode: SQLite cannot alter tables in place (a no-op wrapper on PostgreSQL).
+    with op.batch_alter_table("samples") as batch:
+        batch.add_column(sa.Column("entities", sa.JSON(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("samples") as batch:
+        batch.drop_column("entities")

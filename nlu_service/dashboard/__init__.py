@@ -1,0 +1,1 @@
+"""`/nlu/v2/dashboard`: every model a tenant has, with its revision history."""

@@ -1,0 +1,1 @@
+"""`/nlu/v2/duckling_entity_extractors`: Duckling-style entities (time, number, money, ...)."""
