@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import random
 import statistics
@@ -193,7 +194,53 @@ def eval_lid(api: Api, data: Path, rows: list[Row], draws: int) -> None:
         rows.append(Row(label, "accuracy", baseline, target, pct(right / len(test))))
 
 
+def eval_crf(api: Api, data: Path, rows: list[Row], draws: int) -> None:
+    """Train a CRF entity extractor on snips2017's slots through the API; entity micro-F1."""
+    label = "snips2017 slots, CRF extractor, entity micro-F1"
+    if not (data / "snips2017" / "train_slots.jsonl").exists():
+        print("skipped snips2017 slots: absent", flush=True)
+        rows.append(Row(label, "micro-F1", "none", ">= 0.90", "skipped (absent)"))
+        return
+
+    def samples(name: str) -> list[dict[str, object]]:
+        out: list[dict[str, object]] = []
+        with (data / "snips2017" / name).open(encoding="utf-8") as f:
+            for line in f:
+                r = json.loads(line)
+                spans = [
+                    {"entity": e["entity"], "index": e["start"], "len": e["end"] - e["start"]}
+                    for e in r["entities"]
+                ]
+                out.append({"text": r["text"], "entity_list": spans})
+        return out
+
+    base = "/nlu/v2/crf_entity_extractors"
+    api.call("POST", base, json={"name": "snips-slots", "load_from_store": False})
+    for kind, name in (
+        ("training_samples", "train_slots.jsonl"),
+        ("testing_samples", "test_slots.jsonl"),
+    ):
+        data_rows = samples(name)
+        for i in range(0, len(data_rows), CHUNK):
+            api.call("POST", f"{base}/snips-slots/{kind}", json=data_rows[i : i + CHUNK])
+    t0 = time.perf_counter()
+    api.call("POST", f"{base}/snips-slots/train", json={"immediate_mode": False})
+    while True:
+        got = api.call("GET", f"{base}/snips-slots")
+        assert isinstance(got, dict)
+        if got.get("training_stamp"):
+            break
+        if got.get("training_error"):
+            raise RuntimeError(f"CRF training failed: {got['training_error']}")
+        time.sleep(1.0)
+    secs = time.perf_counter() - t0
+    f1 = float(got["testing_f1"])
+    print(f"{label}: {f1:.3f} (trained in {secs:.0f}s)", flush=True)
+    rows.append(Row(label, "micro-F1", "none", ">= 0.90", f"{f1:.3f}", secs))
+
+
 EVALS: dict[str, Callable[[Api, Path, list[Row], int], None]] = {
+    "crf": eval_crf,
     "intents": eval_intents,
     "lid": eval_lid,
 }

@@ -19,7 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field
 class WireModel(BaseModel):
     """Base of every wire schema: unknown request fields are ignored."""
 
-    model_config = ConfigDict(extra="ignore")
+    # strict: "yes" or 1 is not a boolean, "3" is not a number; a wrong JSON type is a 400.
+    model_config = ConfigDict(extra="ignore", strict=True)
 
 
 class LabelledLanguageModel(WireModel):

@@ -57,6 +57,22 @@ CASES: list[tuple[str, str, str, Any, int, str]] = [
     ("create: no name", "POST", "", {"load_from_store": False}, 400, "name"),
     ("create: name not a string", "POST", "", {"name": 123, "load_from_store": False}, 400, "name"),
     ("create: no load_from_store", "POST", "", {"name": "new-model"}, 400, "load_from_store"),
+    (
+        "create: load_from_store a string",
+        "POST",
+        "",
+        {"name": "new-model", "load_from_store": "yes"},
+        400,
+        "load_from_store",
+    ),
+    (
+        "train: temperature a string",
+        "POST",
+        "/untrained/train",
+        {"temperature": "0.5"},
+        400,
+        "temperature",
+    ),
     ("create: bad name", "POST", "", {"name": "bad name!", "load_from_store": False}, 400, ""),
     ("create: name taken", "POST", "", {"name": "trained", "load_from_store": False}, 409, ""),
     (
