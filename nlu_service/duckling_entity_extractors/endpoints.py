@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import Depends
 
 from nlu_service.deps import TenantDep
 from nlu_service.duckling_entity_extractors.schemas import (
@@ -13,131 +13,31 @@ from nlu_service.duckling_entity_extractors.schemas import (
     DucklingEntityExtractorInstanceDetail,
     DucklingModelParams,
 )
-from nlu_service.duckling_entity_extractors.service import DucklingEntityExtractorService
-from shared.wire import ErrorBody, TextInput
+from nlu_service.duckling_entity_extractors.service import (
+    MODEL_TYPE,
+    DucklingEntityExtractorService,
+)
+from nlu_service.records.endpoints import InstanceName, build_router, service_dependency
+from nlu_service.records.family import RecordFamily
+from shared.wire import TextInput
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorBody, "description": "bad request: text, reference_time or dims"},
-    401: {"model": ErrorBody, "description": "API key is missing or invalid"},
-    404: {"model": ErrorBody, "description": "no model of that name"},
-    409: {"model": ErrorBody, "description": "a model of that name exists"},
-}
-
-router = APIRouter(
-    prefix="/nlu/v2/duckling_entity_extractors",
-    tags=["duckling_entity_extractors"],
-    responses=ERRORS,
+FAMILY = RecordFamily(
+    model_type=MODEL_TYPE,
+    path="/nlu/v2/duckling_entity_extractors",
+    noun="duckling entity extractor",
+    create_schema=DucklingEntityExtractorCreateDetails,
+    detail_schema=DucklingEntityExtractorInstanceDetail,
+    params_schema=DucklingModelParams,
+    bad_request="bad request: text, reference_time or dims",
+    docs={
+        "set_params": "Set long_name, desc, readonly, reference_time or dims; "
+        "retrieve uses them at once.",
+        "get_params": "Get long_name, desc, readonly, reference_time and dims.",
+    },
 )
 
-
-async def get_service(request: Request) -> DucklingEntityExtractorService:
-    service: DucklingEntityExtractorService = request.app.state.duckling_entity_extractors
-    return service
-
-
-ServiceDep = Annotated[DucklingEntityExtractorService, Depends(get_service)]
-InstanceName = Annotated[str, Path(description="The name of the model instance.")]
-
-DETAIL: dict[str, Any] = {
-    "response_model": DucklingEntityExtractorInstanceDetail,
-    "response_model_exclude_none": True,
-}
-
-
-@router.post(
-    "",
-    operation_id="duckling_entity_extractor_create",
-    summary="Create a duckling entity extractor.",
-    **DETAIL,
-)
-async def create(
-    tenant: TenantDep, service: ServiceDep, create_details: DucklingEntityExtractorCreateDetails
-) -> DucklingEntityExtractorInstanceDetail:
-    """Create a new duckling entity extractor or reload one from the trash."""
-    return await service.create(tenant, create_details)
-
-
-@router.get(
-    "",
-    operation_id="duckling_entity_extractor_get_details_all",
-    summary="Get list of loaded duckling entity extractors.",
-    response_model=list[DucklingEntityExtractorInstanceDetail],
-    response_model_exclude_none=True,
-)
-async def get_details_all(
-    tenant: TenantDep, service: ServiceDep
-) -> list[DucklingEntityExtractorInstanceDetail]:
-    """Get the list of loaded duckling entity extractors."""
-    return await service.list_all(tenant)
-
-
-@router.get(
-    "/{instance_name}",
-    operation_id="duckling_entity_extractor_get_details",
-    summary="Get details of named instance.",
-    **DETAIL,
-)
-async def get_details(
-    tenant: TenantDep, service: ServiceDep, instance_name: InstanceName
-) -> DucklingEntityExtractorInstanceDetail:
-    """Get the details of the named duckling entity extractor instance."""
-    return await service.details(tenant, instance_name)
-
-
-@router.delete(
-    "/{instance_name}",
-    operation_id="duckling_entity_extractor_del",
-    summary="Delete named instance.",
-    **DETAIL,
-)
-async def delete(
-    tenant: TenantDep, service: ServiceDep, instance_name: InstanceName
-) -> DucklingEntityExtractorInstanceDetail:
-    """Move the named instance to the trash and return its details; `create` with `load_from_store` brings it back."""
-    return await service.trash(tenant, instance_name)
-
-
-@router.post(
-    "/{instance_name}/vaporise",
-    operation_id="duckling_entity_extractor_vaporise",
-    summary="Vaporise the named model.",
-    **DETAIL,
-)
-async def vaporise(
-    tenant: TenantDep, service: ServiceDep, instance_name: InstanceName
-) -> DucklingEntityExtractorInstanceDetail:
-    """Permanently vaporise a model even if not trashed."""
-    return await service.vaporise(tenant, instance_name)
-
-
-@router.post(
-    "/{instance_name}/params",
-    operation_id="duckling_entity_extractor_set_params",
-    summary="Set the model parameters of named duckling entity extractor.",
-    **DETAIL,
-)
-async def set_params(
-    tenant: TenantDep,
-    service: ServiceDep,
-    instance_name: InstanceName,
-    model_params: DucklingModelParams,
-) -> DucklingEntityExtractorInstanceDetail:
-    """Set long_name, desc, readonly, reference_time or dims; retrieve uses them at once."""
-    return await service.set_params(tenant, instance_name, model_params)
-
-
-@router.get(
-    "/{instance_name}/params",
-    operation_id="duckling_entity_extractor_get_params",
-    summary="Get the editable model parameters of named duckling entity extractor.",
-    response_model=DucklingModelParams,
-    response_model_exclude_none=True,
-)
-async def get_params(
-    tenant: TenantDep, service: ServiceDep, instance_name: InstanceName
-) -> DucklingModelParams:
-    """Get long_name, desc, readonly, reference_time and dims."""
-    return await service.get_params(tenant, instance_name)
+router = build_router(FAMILY)
+ServiceDep = Annotated[DucklingEntityExtractorService, Depends(service_dependency(FAMILY))]
 
 
 @router.post(

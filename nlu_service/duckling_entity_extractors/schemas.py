@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from nlu_service.records.schemas import RecordInstanceDetail
 from shared.wire import ModelParams, WireModel
 
 REFERENCE_TIME_DOC = (
@@ -44,14 +45,9 @@ class DucklingEntityExtractorCreateDetails(WireModel):
     )
 
 
-class DucklingEntityExtractorInstanceDetail(WireModel):
+class DucklingEntityExtractorInstanceDetail(RecordInstanceDetail):
     """`duckling_entity_extractor_instance_detail`: a duckling entity extractor's details."""
 
-    name: str = Field(examples=["example_instance"])
-    id: str = Field(description="The id of the model.")
-    long_name: str | None = None
-    desc: str | None = None
-    readonly: bool | None = None
     reference_time: str | None = Field(default=None, description=REFERENCE_TIME_DOC)
     dims: list[str] | None = Field(default=None, description=DIMS_DOC)
 

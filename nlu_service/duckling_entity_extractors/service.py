@@ -28,6 +28,7 @@ from nlu_service.engine.dates import (
     zone,
 )
 from nlu_service.engine.duckling import DIMS, DucklingExtractor
+from nlu_service.records.service import RecordService, detail_fields
 from nlu_service.sentiment_detectors.service import check_text
 from shared import HotModelCache, InvalidInput, ModelStoreClient, RateLimited
 from shared.wire import TextInput
@@ -40,11 +41,7 @@ def details_of(record: dict[str, Any]) -> DucklingEntityExtractorInstanceDetail:
     """Return the Feersum instance detail of a model record."""
     params = record.get("params") or {}
     return DucklingEntityExtractorInstanceDetail(
-        name=record["name"],
-        id=record["id"],
-        long_name=record.get("long_name") or "",
-        desc=record.get("desc") or "",
-        readonly=bool(record.get("readonly")),
+        **detail_fields(record),
         reference_time=params.get("reference_time") or "",
         dims=list(params.get("dims") or []),
     )
@@ -69,8 +66,17 @@ def checked_dims(dims: list[str]) -> list[str]:
     return list(dict.fromkeys(dims))
 
 
-class DucklingEntityExtractorService:
+class DucklingEntityExtractorService(
+    RecordService[
+        DucklingEntityExtractorCreateDetails,
+        DucklingEntityExtractorInstanceDetail,
+        DucklingModelParams,
+    ]
+):
     """Every duckling-extractor operation, for one verified tenant at a time."""
+
+    model_type = MODEL_TYPE
+    params_schema = DucklingModelParams
 
     def __init__(
         self,
@@ -79,84 +85,33 @@ class DucklingEntityExtractorService:
         extractor: DucklingExtractor,
         settings: Settings,
     ) -> None:
-        self.store = store
-        self.cache = cache
+        super().__init__(store, cache, settings)
         self.extractor = extractor
-        self.settings = settings
         self.zone = zone(settings.date_parser_timezone)
         self._pending = 0
 
-    async def create(
-        self, tenant: str, details: DucklingEntityExtractorCreateDetails
-    ) -> DucklingEntityExtractorInstanceDetail:
+    def details_of(self, record: dict[str, Any]) -> DucklingEntityExtractorInstanceDetail:
+        return details_of(record)
+
+    def params_of(self, record: dict[str, Any]) -> dict[str, Any]:
+        params = record.get("params") or {}
+        return {
+            "reference_time": params.get("reference_time") or "",
+            "dims": list(params.get("dims") or []),
+        }
+
+    async def create_params(self, details: DucklingEntityExtractorCreateDetails) -> dict[str, Any]:
         reference_time = checked_reference_time(details.reference_time or "", self.settings)
         dims = checked_dims(details.dims or [])
-        params: dict[str, Any] = {}
-        if not details.load_from_store:
-            params = {"reference_time": reference_time, "dims": dims}
-        record = await self.store.create_model(
-            tenant,
-            MODEL_TYPE,
-            details.name,
-            long_name=details.long_name or "",
-            desc=details.desc or "",
-            params=params,
-            load_from_store=details.load_from_store,
-            revision_uuid=details.revision_uuid if details.load_from_store else None,
-        )
-        await self.cache.bump(tenant, MODEL_TYPE, details.name, model_id=record["id"])
-        return details_of(record)
+        return {"reference_time": reference_time, "dims": dims}
 
-    async def list_all(self, tenant: str) -> list[DucklingEntityExtractorInstanceDetail]:
-        return [details_of(r) for r in await self.store.list_models(tenant, MODEL_TYPE)]
-
-    async def details(self, tenant: str, name: str) -> DucklingEntityExtractorInstanceDetail:
-        return details_of(await self.store.get_model(tenant, MODEL_TYPE, name))
-
-    async def trash(self, tenant: str, name: str) -> DucklingEntityExtractorInstanceDetail:
-        record = await self.store.trash_model(tenant, MODEL_TYPE, name)
-        await self.cache.bump(tenant, MODEL_TYPE, name, model_id=record["id"])
-        return details_of(record)
-
-    async def vaporise(self, tenant: str, name: str) -> DucklingEntityExtractorInstanceDetail:
-        record = await self.store.vaporise_model(tenant, MODEL_TYPE, name)
-        await self.cache.bump(tenant, MODEL_TYPE, name, model_id=record["id"])
-        return details_of(record)
-
-    async def get_params(self, tenant: str, name: str) -> DucklingModelParams:
-        record = await self.store.get_model(tenant, MODEL_TYPE, name)
-        params = record.get("params") or {}
-        return DucklingModelParams(
-            long_name=record.get("long_name") or "",
-            desc=record.get("desc") or "",
-            readonly=bool(record.get("readonly")),
-            reference_time=params.get("reference_time") or "",
-            dims=list(params.get("dims") or []),
-        )
-
-    async def set_params(
-        self, tenant: str, name: str, params: DucklingModelParams
-    ) -> DucklingEntityExtractorInstanceDetail:
+    async def param_changes(self, params: DucklingModelParams) -> dict[str, Any]:
         changes: dict[str, Any] = {}
         if params.reference_time is not None:
             changes["reference_time"] = checked_reference_time(params.reference_time, self.settings)
         if params.dims is not None:
             changes["dims"] = checked_dims(params.dims)
-        record = await self.store.get_model(tenant, MODEL_TYPE, name)
-        changes_other = bool(changes) or any(v is not None for v in (params.long_name, params.desc))
-        if record.get("readonly") and params.readonly is not False and changes_other:
-            raise InvalidInput(f"model '{name}' is read-only; set readonly to false to change it")
-        updated = await self.store.update_model(
-            tenant,
-            MODEL_TYPE,
-            name,
-            long_name=params.long_name,
-            desc=params.desc,
-            readonly=params.readonly,
-            params=changes or None,
-        )
-        await self.cache.bump(tenant, MODEL_TYPE, name)
-        return details_of(updated)
+        return changes
 
     async def retrieve(self, tenant: str, name: str, text_input: TextInput) -> list[DucklingEntity]:
         text = check_text(text_input.text, self.settings.max_text_chars)

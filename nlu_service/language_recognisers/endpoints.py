@@ -2,140 +2,43 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends
 
 from nlu_service.deps import TenantDep
 from nlu_service.language_recognisers.schemas import (
     LanguageRecogniserCreateDetails,
     LanguageRecogniserInstanceDetail,
 )
-from nlu_service.language_recognisers.service import LanguageRecogniserService
-from shared.wire import ErrorBody, ModelParams, ScoredLabel, TextInput
+from nlu_service.language_recognisers.service import MODEL_TYPE, LanguageRecogniserService
+from nlu_service.records.endpoints import InstanceName, build_router, errors, service_dependency
+from nlu_service.records.family import RecordFamily
+from shared.wire import ScoredLabel, TextInput
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorBody, "description": "bad request, or an unknown lid_model_file"},
-    401: {"model": ErrorBody, "description": "API key is missing or invalid"},
-    404: {"model": ErrorBody, "description": "no model of that name"},
-    409: {"model": ErrorBody, "description": "a model of that name exists"},
-}
-
-router = APIRouter(
-    prefix="/nlu/v2/language_recognisers", tags=["language_recognisers"], responses=ERRORS
+FAMILY = RecordFamily(
+    model_type=MODEL_TYPE,
+    path="/nlu/v2/language_recognisers",
+    noun="language recogniser",
+    title="text language detector",
+    create_schema=LanguageRecogniserCreateDetails,
+    detail_schema=LanguageRecogniserInstanceDetail,
+    bad_request="bad request, or an unknown lid_model_file",
+    docs={
+        "create": "Create a language recogniser on a pre-trained model file ('lid_za', the "
+        "default) or reload one from the trash.",
+        "get_details_all": "Get the built-in `generic` recogniser, then the tenant's own.",
+        "set_params": "Set long_name, desc, readonly or lid_model_file.",
+    },
 )
+
+router = build_router(FAMILY)
 lr4_router = APIRouter(
     prefix="/nlu/v2/lr4_language_recognisers",
     tags=["lr4_language_recognisers"],
-    responses=ERRORS,
+    responses=errors(FAMILY),
 )
-
-
-async def get_service(request: Request) -> LanguageRecogniserService:
-    service: LanguageRecogniserService = request.app.state.language_recognisers
-    return service
-
-
-ServiceDep = Annotated[LanguageRecogniserService, Depends(get_service)]
-InstanceName = Annotated[str, Path(description="The name of the model instance.")]
-
-DETAIL: dict[str, Any] = {
-    "response_model": LanguageRecogniserInstanceDetail,
-    "response_model_exclude_none": True,
-}
-
-
-@router.post(
-    "",
-    operation_id="language_recogniser_create",
-    summary="Create a text language detector.",
-    **DETAIL,
-)
-async def create(
-    tenant: TenantDep, service: ServiceDep, create_details: LanguageRecogniserCreateDetails
-) -> LanguageRecogniserInstanceDetail:
-    """Create a language recogniser on a pre-trained model file ('lid_za', the default) or reload one from the trash."""
-    return await service.create(tenant, create_details)
-
-
-@router.get(
-    "",
-    operation_id="language_recogniser_get_details_all",
-    summary="Get list of loaded text language detectors.",
-    response_model=list[LanguageRecogniserInstanceDetail],
-    response_model_exclude_none=True,
-)
-async def get_details_all(
-    tenant: TenantDep, service: ServiceDep
-) -> list[LanguageRecogniserInstanceDetail]:
-    """Get the built-in `generic` recogniser, then the tenant's own."""
-    return await service.list_all(tenant)
-
-
-@router.get(
-    "/{instance_name}",
-    operation_id="language_recogniser_get_details",
-    summary="Get details of named instance.",
-    **DETAIL,
-)
-async def get_details(
-    tenant: TenantDep, service: ServiceDep, instance_name: InstanceName
-) -> LanguageRecogniserInstanceDetail:
-    """Get the details of the named text language detector instance."""
-    return await service.details(tenant, instance_name)
-
-
-@router.delete(
-    "/{instance_name}",
-    operation_id="language_recogniser_del",
-    summary="Delete named instance.",
-    **DETAIL,
-)
-async def delete(
-    tenant: TenantDep, service: ServiceDep, instance_name: InstanceName
-) -> LanguageRecogniserInstanceDetail:
-    """Move the named instance to the trash and return its details; `create` with `load_from_store` brings it back."""
-    return await service.trash(tenant, instance_name)
-
-
-@router.post(
-    "/{instance_name}/vaporise",
-    operation_id="language_recogniser_vaporise",
-    summary="Vaporise the named model.",
-    **DETAIL,
-)
-async def vaporise(
-    tenant: TenantDep, service: ServiceDep, instance_name: InstanceName
-) -> LanguageRecogniserInstanceDetail:
-    """Permanently vaporise a model even if not trashed."""
-    return await service.vaporise(tenant, instance_name)
-
-
-@router.post(
-    "/{instance_name}/params",
-    operation_id="language_recogniser_set_params",
-    summary="Set the model parameters of named language recogniser.",
-    **DETAIL,
-)
-async def set_params(
-    tenant: TenantDep, service: ServiceDep, instance_name: InstanceName, model_params: ModelParams
-) -> LanguageRecogniserInstanceDetail:
-    """Set long_name, desc, readonly or lid_model_file."""
-    return await service.set_params(tenant, instance_name, model_params)
-
-
-@router.get(
-    "/{instance_name}/params",
-    operation_id="language_recogniser_get_params",
-    summary="Get the editable model parameters of named language recogniser.",
-    response_model=ModelParams,
-    response_model_exclude_none=True,
-)
-async def get_params(
-    tenant: TenantDep, service: ServiceDep, instance_name: InstanceName
-) -> ModelParams:
-    """Get the editable model parameters of named language recogniser."""
-    return await service.get_params(tenant, instance_name)
+ServiceDep = Annotated[LanguageRecogniserService, Depends(service_dependency(FAMILY))]
 
 
 @router.post(

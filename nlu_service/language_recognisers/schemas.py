@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from nlu_service.records.schemas import RecordInstanceDetail
 from shared.wire import WireModel
 
 
@@ -32,14 +33,10 @@ class LanguageRecogniserCreateDetails(WireModel):
     )
 
 
-class LanguageRecogniserInstanceDetail(WireModel):
+class LanguageRecogniserInstanceDetail(RecordInstanceDetail):
     """`language_recogniser_instance_detail`: a language recogniser's details."""
 
-    name: str = Field(examples=["example_instance"])
     id: str = Field(description="The id of the model (of the built-in `generic`: a fixed id).")
-    long_name: str | None = None
-    desc: str | None = None
-    readonly: bool | None = None
     lid_model_file: str = Field(
         description="The pre-trained model this instance was created from.", examples=["lid_za"]
     )

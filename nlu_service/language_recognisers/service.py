@@ -25,6 +25,7 @@ from nlu_service.language_recognisers.schemas import (
     LanguageRecogniserCreateDetails,
     LanguageRecogniserInstanceDetail,
 )
+from nlu_service.records.service import RecordService, detail_fields
 from nlu_service.sentiment_detectors.service import check_text
 from shared import Conflict, HotModelCache, InvalidInput, ModelStoreClient
 from shared.wire import ModelParams, ScoredLabel, TextInput
@@ -52,11 +53,7 @@ def check_model_file(name: str | None) -> str:
 def details_of(record: dict[str, Any]) -> LanguageRecogniserInstanceDetail:
     """Return the Feersum instance detail of a model record."""
     return LanguageRecogniserInstanceDetail(
-        name=record["name"],
-        id=record["id"],
-        long_name=record.get("long_name") or "",
-        desc=record.get("desc") or "",
-        readonly=bool(record.get("readonly")),
+        **detail_fields(record),
         lid_model_file=(record.get("params") or {}).get("lid_model_file") or DEFAULT_LID_MODEL_FILE,
     )
 
@@ -74,8 +71,12 @@ def generic_record() -> dict[str, Any]:
     }
 
 
-class LanguageRecogniserService:
+class LanguageRecogniserService(
+    RecordService[LanguageRecogniserCreateDetails, LanguageRecogniserInstanceDetail, ModelParams]
+):
     """Every language-recogniser operation, for one verified tenant at a time."""
+
+    model_type = MODEL_TYPE
 
     def __init__(
         self,
@@ -84,107 +85,47 @@ class LanguageRecogniserService:
         identifiers: Mapping[str, LanguageIdentifier],
         settings: Settings,
     ) -> None:
-        self.store = store
-        self.cache = cache
+        super().__init__(store, cache, settings)
         self.identifiers = dict(identifiers)
-        self.settings = settings
         self.generic = generic_record()
 
-    def _refuse_generic(self, name: str) -> None:
+    def details_of(self, record: dict[str, Any]) -> LanguageRecogniserInstanceDetail:
+        return details_of(record)
+
+    def params_of(self, record: dict[str, Any]) -> dict[str, Any]:
+        return {"lid_model_file": details_of(record).lid_model_file}
+
+    def check_mutable(self, name: str) -> None:
         if name == GENERIC:
             raise InvalidInput(
                 f"'{GENERIC}' is the built-in language recogniser: it cannot be changed or deleted"
             )
 
-    async def _record(self, tenant: str, name: str) -> dict[str, Any]:
+    async def record(self, tenant: str, name: str) -> dict[str, Any]:
         if name == GENERIC:
             return self.generic
-        return await self.store.get_model(tenant, MODEL_TYPE, name)
+        return await super().record(tenant, name)
 
-    # -- models -----------------------------------------------------------------------
-
-    async def create(
-        self, tenant: str, details: LanguageRecogniserCreateDetails
-    ) -> LanguageRecogniserInstanceDetail:
+    async def create_params(self, details: LanguageRecogniserCreateDetails) -> dict[str, Any]:
         if details.name == GENERIC:
             raise Conflict(f"'{GENERIC}' is the name of the built-in language recogniser")
-        params: dict[str, Any] = {}
-        if not details.load_from_store:
-            params = {"lid_model_file": check_model_file(details.lid_model_file)}
-        elif details.lid_model_file is not None:
-            check_model_file(
-                details.lid_model_file
-            )  # refused as at create; a restore keeps its own
-        record = await self.store.create_model(
-            tenant,
-            MODEL_TYPE,
-            details.name,
-            long_name=details.long_name or "",
-            desc=details.desc or "",
-            params=params,
-            load_from_store=details.load_from_store,
-            revision_uuid=details.revision_uuid if details.load_from_store else None,
-        )
-        await self.cache.bump(tenant, MODEL_TYPE, details.name, model_id=record["id"])
-        return details_of(record)
+        if details.load_from_store and details.lid_model_file is None:
+            return {}
+        # On restore a given file is refused as at create; the restore keeps its own.
+        return {"lid_model_file": check_model_file(details.lid_model_file)}
+
+    async def param_changes(self, params: ModelParams) -> dict[str, Any]:
+        if params.lid_model_file is None:
+            return {}
+        return {"lid_model_file": check_model_file(params.lid_model_file)}
 
     async def list_all(self, tenant: str) -> list[LanguageRecogniserInstanceDetail]:
-        own = [details_of(r) for r in await self.store.list_models(tenant, MODEL_TYPE)]
-        return [details_of(self.generic), *own]
-
-    async def details(self, tenant: str, name: str) -> LanguageRecogniserInstanceDetail:
-        return details_of(await self._record(tenant, name))
-
-    async def trash(self, tenant: str, name: str) -> LanguageRecogniserInstanceDetail:
-        self._refuse_generic(name)
-        record = await self.store.trash_model(tenant, MODEL_TYPE, name)
-        await self.cache.bump(tenant, MODEL_TYPE, name, model_id=record["id"])
-        return details_of(record)
-
-    async def vaporise(self, tenant: str, name: str) -> LanguageRecogniserInstanceDetail:
-        self._refuse_generic(name)
-        record = await self.store.vaporise_model(tenant, MODEL_TYPE, name)
-        await self.cache.bump(tenant, MODEL_TYPE, name, model_id=record["id"])
-        return details_of(record)
-
-    # -- params -----------------------------------------------------------------------
-
-    async def get_params(self, tenant: str, name: str) -> ModelParams:
-        record = await self._record(tenant, name)
-        return ModelParams(
-            long_name=record.get("long_name") or "",
-            desc=record.get("desc") or "",
-            readonly=bool(record.get("readonly")),
-            lid_model_file=details_of(record).lid_model_file,
-        )
-
-    async def set_params(
-        self, tenant: str, name: str, params: ModelParams
-    ) -> LanguageRecogniserInstanceDetail:
-        self._refuse_generic(name)
-        model_file = (
-            check_model_file(params.lid_model_file) if params.lid_model_file is not None else None
-        )
-        record = await self.store.get_model(tenant, MODEL_TYPE, name)
-        changes_other = any(v is not None for v in (params.long_name, params.desc, model_file))
-        if record.get("readonly") and params.readonly is not False and changes_other:
-            raise InvalidInput(f"model '{name}' is read-only; set readonly to false to change it")
-        updated = await self.store.update_model(
-            tenant,
-            MODEL_TYPE,
-            name,
-            long_name=params.long_name,
-            desc=params.desc,
-            readonly=params.readonly,
-            params={"lid_model_file": model_file} if model_file is not None else None,
-        )
-        await self.cache.bump(tenant, MODEL_TYPE, name)
-        return details_of(updated)
+        return [details_of(self.generic), *await super().list_all(tenant)]
 
     # -- inference --------------------------------------------------------------------
 
     async def labels(self, tenant: str, name: str) -> list[str]:
-        record = await self._record(tenant, name)
+        record = await self.record(tenant, name)
         return list(self._identifier(record).labels)
 
     def _identifier(self, record: dict[str, Any]) -> LanguageIdentifier:

@@ -8,37 +8,16 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from nlu_service.records.schemas import RecordCreateDetails, RecordInstanceDetail
 from shared.wire import WireModel
 
 
-class PersonNameEntityExtractorCreateDetails(WireModel):
+class PersonNameEntityExtractorCreateDetails(RecordCreateDetails):
     """`person_name_entity_extractor_create_details`: what `POST /person_name_entity_extractors` takes."""
 
-    name: str = Field(
-        description="The sluggy-url-friendly-name of the instance.", examples=["example_instance"]
-    )
-    long_name: str | None = Field(
-        default=None, description="The human-friendly-name of the instance."
-    )
-    desc: str | None = Field(
-        default=None, description="The longer description of this instance's purpose."
-    )
-    load_from_store: bool = Field(
-        description="Load the model of this name from the trash instead of creating a new one."
-    )
-    revision_uuid: str | None = Field(
-        default=None, description="With load_from_store, the revision of the model to restore."
-    )
 
-
-class PersonNameEntityExtractorInstanceDetail(WireModel):
+class PersonNameEntityExtractorInstanceDetail(RecordInstanceDetail):
     """`person_name_entity_extractor_instance_detail`: a person-name extractor's details."""
-
-    name: str = Field(examples=["example_instance"])
-    id: str = Field(description="The id of the model.")
-    long_name: str | None = None
-    desc: str | None = None
-    readonly: bool | None = None
 
 
 class PersonNameEntity(WireModel):

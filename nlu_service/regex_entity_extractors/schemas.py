@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from nlu_service.records.schemas import RecordInstanceDetail
 from shared.wire import WireModel
 
 EXAMPLE_REGEX = "(?P<license>([A-Z]{3}[ ]?[0-9]{3}[ ]?(GP|NW|MP|EC|L|NC|NW)))"
@@ -34,12 +35,7 @@ class RegexEntityExtractorCreateDetails(WireModel):
     )
 
 
-class RegexEntityExtractorInstanceDetail(WireModel):
+class RegexEntityExtractorInstanceDetail(RecordInstanceDetail):
     """`regex_entity_extractor_instance_detail`: a regex entity extractor's details."""
 
-    name: str = Field(examples=["example_instance"])
-    id: str = Field(description="The id of the model.")
-    long_name: str | None = None
-    desc: str | None = None
-    readonly: bool | None = None
     regex: str = Field(examples=[EXAMPLE_REGEX])

@@ -1,0 +1,1 @@
+"""Shared lifecycle of the "named model record" resources (extractors, recognisers)."""
