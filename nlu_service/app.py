@@ -32,10 +32,13 @@ from nlu_service.date_parsers.endpoints import router as date_parsers_router
 from nlu_service.date_parsers.service import DateParserService
 from nlu_service.duckling_entity_extractors.endpoints import router as duckling_extractors_router
 from nlu_service.duckling_entity_extractors.service import DucklingEntityExtractorService
+from nlu_service.emotion_classifiers.endpoints import router as emotion_classifiers_router
+from nlu_service.emotion_classifiers.service import EmotionClassifierService
 from nlu_service.encoding import BatchingEncoder
 from nlu_service.engine import TextClassifier, TextEncoder
 from nlu_service.engine.dates import DateParser
 from nlu_service.engine.duckling import DucklingExtractor
+from nlu_service.engine.emotions import EmotionClassifier
 from nlu_service.engine.person_names import PersonNameExtractor
 from nlu_service.engine.sentiment import SentimentDetector
 from nlu_service.entity_extractors.endpoints import crf_router as crf_extractors_router
@@ -213,6 +216,9 @@ def create_app(
                     wake_worker=worker.wake if settings.worker_enabled else None,
                 ),
             )
+        app.state.emotion_classifiers = EmotionClassifierService(
+            await asyncio.to_thread(EmotionClassifier.load), encoder, settings
+        )
         app.state.sentiment_detectors = SentimentDetectorService(
             await asyncio.to_thread(SentimentDetector.load), settings
         )
@@ -270,6 +276,7 @@ def create_app(
     app.include_router(intent_classifiers_router)
     app.include_router(faq_matchers_router)
     app.include_router(sentiment_detectors_router)
+    app.include_router(emotion_classifiers_router)
     app.include_router(date_parsers_router)
     app.include_router(regex_extractors_router)
     app.include_router(crf_extractors_router)
