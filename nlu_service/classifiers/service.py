@@ -30,7 +30,14 @@ from nlu_service.classifiers.family import ClassifierFamily
 from nlu_service.config import Settings
 from nlu_service.encoding import BatchingEncoder
 from nlu_service.engine import ALGORITHMS, DEFAULT_ALGORITHM, TextClassifier, tsne_points
-from shared import HotModelCache, InvalidInput, ModelStoreClient, TooLarge
+from nlu_service.labelled_samples import (
+    check_sample_count,
+    check_string,
+    rows_to_add,
+    rows_to_update,
+    sample_out,
+)
+from shared import HotModelCache, InvalidInput, ModelStoreClient
 from shared.wire import (
     ClassLabelPair,
     LabelledLanguageModel,
@@ -151,16 +158,6 @@ def details_of(family: ClassifierFamily, record: dict[str, Any]) -> WireModel:
     return family.detail_schema(**fields)
 
 
-def sample_out(sample: dict[str, Any]) -> LabelledTextSample:
-    return LabelledTextSample(
-        text=sample.get("text"),
-        label=sample.get("label"),
-        lang_code=sample.get("lang_code"),
-        comment=sample.get("comment"),
-        uuid=sample.get("uuid"),
-    )
-
-
 def _check_threshold(value: float | None) -> None:
     if value is not None and not (math.isfinite(value) and 0.0 <= value <= 1.0):
         raise InvalidInput(f"threshold must be between 0 and 1, not {value}")
@@ -201,28 +198,10 @@ class ClassifierService:
     # -- input checks -----------------------------------------------------------------
 
     def _check_text(self, text: object, what: str = "text") -> str:
-        if not isinstance(text, str) or not text.strip():
-            raise InvalidInput(f"{what} must be a non-empty string")
-        if len(text) > self.settings.max_text_chars:
-            raise InvalidInput(
-                f"{what} is {len(text)} characters long; the limit is {self.settings.max_text_chars}"
-            )
-        return text
-
-    def _check_label(self, label: object, what: str = "label") -> str:
-        if not isinstance(label, str) or not label.strip():
-            raise InvalidInput(f"{what} must be a non-empty string")
-        if len(label) > self.settings.max_text_chars:
-            raise InvalidInput(f"{what} is longer than {self.settings.max_text_chars} characters")
-        return label
+        return check_string(text, what, self.settings.max_text_chars)
 
     def _check_count(self, samples: Sequence[object]) -> None:
-        if not samples:
-            raise InvalidInput("the list of samples is empty")
-        if len(samples) > self.settings.max_samples_per_call:
-            raise TooLarge(
-                f"{len(samples)} samples in one call; the limit is {self.settings.max_samples_per_call}"
-            )
+        check_sample_count(samples, self.settings.max_samples_per_call)
 
     async def _writable(self, tenant: str, name: str) -> dict[str, Any]:
         """Return the model's record; 400 when it is read-only."""
@@ -279,17 +258,7 @@ class ClassifierService:
         self, tenant: str, name: str, kind: SampleKind, samples: Sequence[LabelledTextSample]
     ) -> list[LabelledTextSample]:
         self._check_count(samples)
-        rows = []
-        for i, s in enumerate(samples):
-            row: dict[str, Any] = {
-                "text": self._check_text(s.text, f"samples[{i}].text"),
-                "label": self._check_label(s.label, f"samples[{i}].label"),
-            }
-            if s.lang_code is not None:
-                row["lang_code"] = s.lang_code
-            if s.comment is not None:
-                row["comment"] = s.comment
-            rows.append(row)
+        rows = rows_to_add(samples, self.settings.max_text_chars)
         await self._writable(tenant, name)
         added = await self.store.add_samples(tenant, self.family.model_type, name, kind, rows)
         return [sample_out(s) for s in added]
@@ -298,20 +267,7 @@ class ClassifierService:
         self, tenant: str, name: str, kind: SampleKind, samples: Sequence[LabelledTextSample]
     ) -> list[LabelledTextSample]:
         self._check_count(samples)
-        rows = []
-        for i, s in enumerate(samples):
-            if not s.uuid:
-                raise InvalidInput(f"samples[{i}].uuid is required to update a sample")
-            row: dict[str, Any] = {"uuid": s.uuid}
-            if s.text is not None:
-                row["text"] = self._check_text(s.text, f"samples[{i}].text")
-            if s.label is not None:
-                row["label"] = self._check_label(s.label, f"samples[{i}].label")
-            if s.lang_code is not None:
-                row["lang_code"] = s.lang_code
-            if s.comment is not None:
-                row["comment"] = s.comment
-            rows.append(row)
+        rows = rows_to_update(samples, self.settings.max_text_chars)
         await self._writable(tenant, name)
         updated = await self.store.update_samples(tenant, self.family.model_type, name, kind, rows)
         return [sample_out(s) for s in updated]

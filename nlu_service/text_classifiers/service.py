@@ -19,12 +19,12 @@ from nlu_service.classifiers.service import (
     effective_params,
     head_nbytes,
     retrieve_view,
-    sample_out,
     training_stamp,
 )
 from nlu_service.config import Settings
 from nlu_service.encoding import BatchingEncoder
 from nlu_service.engine import TextClassifier
+from nlu_service.labelled_samples import sample_out
 from shared import HotModelCache, ModelStoreClient
 from shared.wire import TextClassifierCreateDetails, TextClassifierInstanceDetail
 

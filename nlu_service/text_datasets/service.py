@@ -14,8 +14,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from nlu_service.config import Settings
+from nlu_service.labelled_samples import (
+    check_sample_count,
+    rows_to_add,
+    rows_to_update,
+    sample_out,
+)
 from nlu_service.text_datasets.schemas import TextDatasetCreateDetails, TextDatasetInstanceDetail
-from shared import InvalidInput, ModelStoreClient, TooLarge
+from shared import InvalidInput, ModelStoreClient
 from shared.wire import LabelledTextSample, ModelParams
 
 MODEL_TYPE = "text_dataset"
@@ -37,16 +43,6 @@ def details_of(record: dict[str, Any]) -> TextDatasetInstanceDetail:
     )
 
 
-def sample_out(sample: dict[str, Any]) -> LabelledTextSample:
-    return LabelledTextSample(
-        text=sample.get("text"),
-        label=sample.get("label"),
-        lang_code=sample.get("lang_code"),
-        comment=sample.get("comment"),
-        uuid=sample.get("uuid"),
-    )
-
-
 class TextDatasetService:
     """Every text-dataset operation, for one verified tenant at a time."""
 
@@ -56,22 +52,8 @@ class TextDatasetService:
 
     # -- input checks -----------------------------------------------------------------
 
-    def _check_string(self, value: object, what: str) -> str:
-        if not isinstance(value, str) or not value.strip():
-            raise InvalidInput(f"{what} must be a non-empty string")
-        if len(value) > self.settings.max_text_chars:
-            raise InvalidInput(
-                f"{what} is {len(value)} characters long; the limit is {self.settings.max_text_chars}"
-            )
-        return value
-
     def _check_count(self, samples: Sequence[object]) -> None:
-        if not samples:
-            raise InvalidInput("the list of samples is empty")
-        if len(samples) > self.settings.max_samples_per_call:
-            raise TooLarge(
-                f"{len(samples)} samples in one call; the limit is {self.settings.max_samples_per_call}"
-            )
+        check_sample_count(samples, self.settings.max_samples_per_call)
 
     async def _writable(self, tenant: str, name: str) -> dict[str, Any]:
         """Return the dataset's record; 400 when it is read-only."""
@@ -116,17 +98,7 @@ class TextDatasetService:
         self, tenant: str, name: str, samples: Sequence[LabelledTextSample]
     ) -> list[LabelledTextSample]:
         self._check_count(samples)
-        rows = []
-        for i, s in enumerate(samples):
-            row: dict[str, Any] = {
-                "text": self._check_string(s.text, f"samples[{i}].text"),
-                "label": self._check_string(s.label, f"samples[{i}].label"),
-            }
-            if s.lang_code is not None:
-                row["lang_code"] = s.lang_code
-            if s.comment is not None:
-                row["comment"] = s.comment
-            rows.append(row)
+        rows = rows_to_add(samples, self.settings.max_text_chars)
         await self._writable(tenant, name)
         added = await self.store.add_samples(tenant, MODEL_TYPE, name, KIND, rows)
         return [sample_out(s) for s in added]
@@ -135,20 +107,7 @@ class TextDatasetService:
         self, tenant: str, name: str, samples: Sequence[LabelledTextSample]
     ) -> list[LabelledTextSample]:
         self._check_count(samples)
-        rows = []
-        for i, s in enumerate(samples):
-            if not s.uuid:
-                raise InvalidInput(f"samples[{i}].uuid is required to update a sample")
-            row: dict[str, Any] = {"uuid": s.uuid}
-            if s.text is not None:
-                row["text"] = self._check_string(s.text, f"samples[{i}].text")
-            if s.label is not None:
-                row["label"] = self._check_string(s.label, f"samples[{i}].label")
-            if s.lang_code is not None:
-                row["lang_code"] = s.lang_code
-            if s.comment is not None:
-                row["comment"] = s.comment
-            rows.append(row)
+        rows = rows_to_update(samples, self.settings.max_text_chars)
         await self._writable(tenant, name)
         updated = await self.store.update_samples(tenant, MODEL_TYPE, name, KIND, rows)
         return [sample_out(s) for s in updated]
