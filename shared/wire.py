@@ -39,8 +39,8 @@ class LabelledWordManifold(WireModel):
     word_manifold: str = Field(examples=["feers_wm_eng"])
 
 
-class TextClassifierCreateDetails(WireModel):
-    """`text_classifier_create_details`: what `POST /text_classifiers` takes."""
+class ClassifierCreateDetails(WireModel):
+    """The create body every classifier family shares (`*_create_details` in the spec)."""
 
     name: str = Field(
         description="The sluggy-url-friendly-name of the instance.", examples=["example_instance"]
@@ -59,8 +59,12 @@ class TextClassifierCreateDetails(WireModel):
     )
 
 
-class TextClassifierInstanceDetail(WireModel):
-    """`text_classifier_instance_detail`: a text classifier's details.
+class TextClassifierCreateDetails(ClassifierCreateDetails):
+    """`text_classifier_create_details`: what `POST /text_classifiers` takes."""
+
+
+class ClassifierInstanceDetail(WireModel):
+    """The details every classifier family shares (`*_instance_detail` in the spec).
 
     Extra (Baobab): `training_error`, the reason the most recent training job failed.
     """
@@ -90,13 +94,18 @@ class TextClassifierInstanceDetail(WireModel):
     )
     num_training_samples: int | None = None
     num_testing_samples: int | None = None
-    clsfr_algorithm: str | None = None
-    language_model_list: list[LabelledLanguageModel] | None = None
     threshold: float | None = None
     temperature: float | None = None
     training_error: str | None = Field(
         default=None, description="Baobab: why the last training job failed."
     )
+
+
+class TextClassifierInstanceDetail(ClassifierInstanceDetail):
+    """`text_classifier_instance_detail`: a text classifier's details."""
+
+    clsfr_algorithm: str | None = None
+    language_model_list: list[LabelledLanguageModel] | None = None
 
 
 class TrainDetails(WireModel):
