@@ -66,6 +66,8 @@ from nlu_service.regex_entity_extractors.endpoints import router as regex_extrac
 from nlu_service.regex_entity_extractors.service import RegexEntityExtractorService
 from nlu_service.sentiment_detectors.endpoints import router as sentiment_detectors_router
 from nlu_service.sentiment_detectors.service import SentimentDetectorService
+from nlu_service.sim_word_entity_extractors.endpoints import router as sim_word_extractors_router
+from nlu_service.sim_word_entity_extractors.service import SimWordEntityExtractorService
 from nlu_service.text_classifiers.endpoints import router as text_classifiers_router
 from nlu_service.text_classifiers.service import (
     MODEL_TYPE,
@@ -231,6 +233,9 @@ def create_app(
         app.state.person_name_entity_extractors = PersonNameEntityExtractorService(
             store, cache, await asyncio.to_thread(PersonNameExtractor.load), settings
         )
+        app.state.sim_word_entity_extractors = SimWordEntityExtractorService(
+            store, cache, encoder, settings
+        )
         app.state.text_datasets = TextDatasetService(store, settings)
         app.state.data_objects = DataObjectService(store, settings)
         app.state.dashboard = DashboardService(store)
@@ -283,6 +288,7 @@ def create_app(
     app.include_router(synonym_extractors_router)
     app.include_router(duckling_extractors_router)
     app.include_router(person_name_extractors_router)
+    app.include_router(sim_word_extractors_router)
     app.include_router(language_recognisers_router)
     app.include_router(lr4_recognisers_router)
     app.include_router(text_datasets_router)
