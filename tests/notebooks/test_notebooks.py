@@ -46,3 +46,8 @@ def test_notebook_runs(path: Path, models_dir: Path, monkeypatch: pytest.MonkeyP
 
 def test_text_classifier_notebook_exists() -> None:
     assert ROOT / "notebooks" / "text_classifier.ipynb" in NOTEBOOKS
+
+
+@pytest.mark.parametrize("name", ["intents_and_faq", "entities", "language_and_affect"])
+def test_model_family_notebook_exists(name: str) -> None:
+    assert ROOT / "notebooks" / f"{name}.ipynb" in NOTEBOOKS
