@@ -37,6 +37,7 @@ from nlu_service.labelled_samples import (
     rows_to_update,
     sample_out,
 )
+from nlu_service.language_models import check_train_details
 from shared import HotModelCache, InvalidInput, ModelStoreClient
 from shared.wire import (
     ClassLabelPair,
@@ -94,8 +95,8 @@ def effective_params(record: dict[str, Any]) -> tuple[float, float]:
 
 
 def head_nbytes(classifier: TextClassifier) -> int:
-    """Return the memory a loaded head holds in its arrays."""
-    return int(sum(a.nbytes for a in classifier.arrays.values()))
+    """Return the memory a loaded head holds (its arrays and any index built from them)."""
+    return classifier.nbytes
 
 
 def retrieve_view(record: dict[str, Any]) -> dict[str, Any]:
@@ -317,6 +318,7 @@ class ClassifierService:
             )
         _check_temperature(details.temperature)
         _check_threshold(details.threshold)
+        check_train_details(details)
         record = await self._writable(tenant, name)
         language_models = [m.model_dump() for m in details.language_model_list or []]
         job = await self._queue_training(
@@ -425,7 +427,7 @@ class ClassifierService:
         head = await self.cache.head(tenant, record["id"], revision["id"])
         embedding = await self.encoder.encode([text])
         threshold, temperature = effective_params(record)
-        ranked = head.rank(embedding, temperature=temperature, threshold=threshold)[0]
+        ranked = head.rank(embedding, temperature=temperature, threshold=threshold, texts=[text])[0]
         return [ScoredLabel(label=label, probability=float(p)) for label, p in ranked]
 
     async def labels(self, tenant: str, name: str) -> list[str]:

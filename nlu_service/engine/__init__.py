@@ -7,7 +7,10 @@ scikit-learn is imported inside fitting and t-SNE only.
     encoder = TextEncoder.load(models_dir)
     classifier, report = train_text_classifier(encoder, train, test, "svm")
     artifact = classifier.to_bytes()
-    TextClassifier.from_bytes(artifact).rank(encoder.encode(["hello"]))
+    TextClassifier.from_bytes(artifact).rank(encoder.encode(["hello"]), texts=["hello"])
+
+Heads score embeddings; those in `TEXT_ALGORITHMS` also read the texts, so callers pass
+`texts=` along with the embeddings everywhere (fit, scores, probabilities, rank, predict).
 
 Errors: `ModelsMissing` (a FileNotFoundError), `UnknownAlgorithm` and `TrainingDataError`
 (ValueErrors); corrupt artifacts raise ValueError.
@@ -16,6 +19,7 @@ Errors: `ModelsMissing` (a FileNotFoundError), `UnknownAlgorithm` and `TrainingD
 from nlu_service.engine._classifier import (
     ALGORITHMS,
     DEFAULT_ALGORITHM,
+    TEXT_ALGORITHMS,
     TextClassifier,
 )
 from nlu_service.engine._encoder import TextEncoder
@@ -39,6 +43,7 @@ from nlu_service.engine._tsne import tsne_points
 __all__ = [
     "ALGORITHMS",
     "DEFAULT_ALGORITHM",
+    "TEXT_ALGORITHMS",
     "CrossValidation",
     "EvalReport",
     "LabelledText",

@@ -1,7 +1,11 @@
-"""Text classifier heads on sentence embeddings, and their artifact format.
+"""Text classifier heads on sentence embeddings (and texts), and their artifact format.
 
 Every head keeps plain arrays and scores with numpy alone, so retrieve never imports
 scikit-learn. Fitting uses scikit-learn where it helps, imported inside the fit functions.
+
+Every method that fits or scores takes the embeddings and, as the keyword `texts`, the
+texts they encode (one per row). Heads in `TEXT_ALGORITHMS` read the texts and need
+them; the others ignore them, so callers pass them always and any head may use them.
 
 Artifact format (`TextClassifier.to_bytes`): a numpy `.npz` archive, read with
 `allow_pickle=False`, holding
@@ -12,12 +16,22 @@ Artifact format (`TextClassifier.to_bytes`): a numpy `.npz` archive, read with
   - logistic_regression, svm: `weights` [L, d], `bias` [L];
   - naive_bayes: `means` [L, d], `variances` [L, d], `log_priors` [L];
   - nearest_neighbour_cosine: `embeddings` float16 [N, d] (unit rows, grouped by label),
-    `offsets` int64 [L] (row where each label's group starts).
+    `offsets` int64 [L] (row where each label's group starts);
+  - nearest_neighbour_l1: the same, the rows as given (not normalised);
+  - nearest_neighbour_fuzzy: the N training texts grouped by label, as `text_bytes` uint8
+    (their UTF-8 bytes, one after the other) and `text_ends` int64 [N] (where each ends),
+    and `offsets` int64 [L]; `dim` comes from the header, the head reads no embedding;
+  - fully_connected_neural_net: `hidden_weights` float16 [H, d], `hidden_bias` [H],
+    `output_weights` [L, H], `output_bias` [L] (one hidden layer of ReLU units).
 
 Scores are `scale * raw`, where raw is X @ weights.T + bias (linear heads), the per-class
-Gaussian log-likelihood plus log prior (naive Bayes), or the highest cosine similarity to
-a training example of each class (nearest neighbour). `scale` calibrates raw scores into
-logits: it is 1 for logistic regression and fitted for the others (see `_fit_scale`).
+Gaussian log-likelihood plus log prior (naive Bayes), the highest cosine similarity to a
+training example of each class, minus the smallest L1 distance to one, or the highest
+character-trigram Dice similarity of the text to a training text of each class (`_ngrams`)
+(nearest neighbour heads), or the network's output (relu(X @ hidden_weights.T +
+hidden_bias) @ output_weights.T + output_bias). `scale` calibrates raw scores into logits:
+it is 1 for logistic regression and fitted for the others (see `_fit_scale`): on held-out
+folds, or leaving each example out for the nearest-neighbour heads.
 """
 
 from __future__ import annotations
@@ -28,12 +42,14 @@ import json
 import math
 import warnings
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from nlu_service.engine._exceptions import TrainingDataError, UnknownAlgorithm
+from nlu_service.engine._ngrams import TrigramIndex
 
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int64]
@@ -43,8 +59,18 @@ ALGORITHMS: tuple[str, ...] = (
     "naive_bayes",
     "svm",
     "nearest_neighbour_cosine",
+    "nearest_neighbour_l1",
+    "nearest_neighbour_fuzzy",
+    "fully_connected_neural_net",
 )
 DEFAULT_ALGORITHM = "logistic_regression"
+# Heads that read the samples' texts: fitting and scoring them needs `texts`.
+TEXT_ALGORITHMS: frozenset[str] = frozenset({"nearest_neighbour_fuzzy"})
+_NEIGHBOUR_ALGORITHMS = (
+    "nearest_neighbour_cosine",
+    "nearest_neighbour_l1",
+    "nearest_neighbour_fuzzy",
+)
 
 FORMAT_NAME = "baobab.text_classifier"
 FORMAT_VERSION = 1
@@ -53,6 +79,14 @@ _HEAD_ARRAYS: dict[str, tuple[str, ...]] = {
     "svm": ("weights", "bias"),
     "naive_bayes": ("means", "variances", "log_priors"),
     "nearest_neighbour_cosine": ("embeddings", "offsets"),
+    "nearest_neighbour_l1": ("embeddings", "offsets"),
+    "nearest_neighbour_fuzzy": ("text_bytes", "text_ends", "offsets"),
+    "fully_connected_neural_net": (
+        "hidden_weights",
+        "hidden_bias",
+        "output_weights",
+        "output_bias",
+    ),
 }
 
 # Logistic regression's inverse regularisation for unit-length 384-d embeddings. Measured on
@@ -62,10 +96,26 @@ LR_C = 300.0
 SVM_C = 1.0
 # Naive Bayes shrinks each class's variances toward the pooled ones, worth this many samples.
 NB_PRIOR_SAMPLES = 4.0
+# The network: one hidden layer of ReLU units, L2 penalty `MLP_ALPHA`, at most
+# `MLP_MAX_EPOCHS` passes; early stopping on a tenth of the samples held out once there are
+# `MLP_EARLY_STOPPING_MIN_SAMPLES` (and 10 per label, 2 per label at least).
+MLP_HIDDEN_UNITS = 256
+MLP_ALPHA = 1e-3
+MLP_MAX_EPOCHS = 200
+MLP_EARLY_STOPPING_MIN_SAMPLES = 200
 # Scale search range and the scale used when nothing can be held out to calibrate on.
 _SCALE_BOUNDS = (1e-4, 300.0)
-_DEFAULT_SCALE = {"svm": 5.0, "naive_bayes": 0.05, "nearest_neighbour_cosine": 20.0}
+_DEFAULT_SCALE = {
+    "svm": 5.0,
+    "naive_bayes": 0.05,
+    "nearest_neighbour_cosine": 20.0,
+    "nearest_neighbour_l1": 1.0,
+    "nearest_neighbour_fuzzy": 10.0,
+    "fully_connected_neural_net": 1.0,
+}
 _CALIBRATION_MAX_SAMPLES = 4000
+# L1 distances are computed in blocks of at most this many [query, row, dimension] cells.
+_L1_BLOCK_ELEMENTS = 4_000_000
 
 
 def check_algorithm(algorithm: str) -> str:
@@ -99,6 +149,39 @@ def _as_matrix(embeddings: Any, dim: int | None = None) -> FloatArray:
     if dim is not None and x.shape[1] != dim:
         raise ValueError(f"embeddings have {x.shape[1]} columns, the classifier expects {dim}")
     return x
+
+
+def _check_texts(texts: Sequence[str] | None, rows: int) -> list[str] | None:
+    """Return `texts` as a list (None stays None); ValueError unless one string per row."""
+    if texts is None:
+        return None
+    if isinstance(texts, str):
+        raise ValueError("texts must be a sequence of strings, not one string")
+    out = list(texts)
+    if len(out) != rows:
+        raise ValueError(f"{len(out)} texts but {rows} embeddings")
+    for i, text in enumerate(out):
+        if not isinstance(text, str):
+            raise ValueError(f"text {i} is not a string")
+    return out
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """What a head sees of n samples: their embeddings [n, d] and, when given, their texts."""
+
+    x: FloatArray
+    texts: list[str] | None = None
+
+    def take(self, rows: npt.NDArray[np.int64]) -> _Inputs:
+        """Return the samples at `rows`, in that order."""
+        texts = None if self.texts is None else [self.texts[int(i)] for i in rows]
+        return _Inputs(self.x[rows], texts)
+
+    def need_texts(self, algorithm: str) -> list[str]:
+        if self.texts is None:
+            raise ValueError(f"{algorithm} reads the texts: pass texts=, one per embedding row")
+        return self.texts
 
 
 def _softmax(z: npt.NDArray[Any]) -> npt.NDArray[Any]:
@@ -162,32 +245,31 @@ def _folds(y: IntArray, seed: int, k: int = 5) -> list[tuple[IntArray, IntArray]
 
 
 def _held_out_scale(
-    algorithm: str,
-    x: FloatArray,
-    y: IntArray,
-    n_labels: int,
-    fit: Callable[[FloatArray, IntArray, int], dict[str, npt.NDArray[Any]]],
-    seed: int,
+    algorithm: str, inputs: _Inputs, y: IntArray, n_labels: int, seed: int, max_folds: int = 5
 ) -> float:
-    """Return the logit scale fitted on out-of-fold raw scores of `fit`'s head."""
+    """Return the logit scale fitted on out-of-fold raw scores of `algorithm`'s head.
+
+    Of the 5 stratified folds, the first `max_folds` are held out in turn: fewer for heads
+    that are slow to fit.
+    """
     if len(y) > _CALIBRATION_MAX_SAMPLES:
         # Calibration needs a few thousand points at most; keep every class represented.
         rng = np.random.default_rng(seed)
         keep = np.sort(rng.permutation(len(y))[:_CALIBRATION_MAX_SAMPLES])
         keep = np.union1d(keep, np.unique(y, return_index=True)[1])
-        x, y = x[keep], y[keep]
+        inputs, y = inputs.take(keep), y[keep]
     folds = _folds(y, seed)
     raw_parts, y_parts = [], []
-    for train_idx, test_idx in folds:
+    for train_idx, test_idx in folds[:max_folds]:
         # A fold's training part may lack a class; map its labels onto the full set.
         present = np.unique(y[train_idx])
         if len(present) < 2:
             continue
         remap = np.full(n_labels, -1, dtype=np.int64)
         remap[present] = np.arange(len(present))
-        arrays = fit(x[train_idx], remap[y[train_idx]], len(present))
+        arrays = _FITS[algorithm](inputs.take(train_idx), remap[y[train_idx]], len(present), seed)
         part = np.full((len(test_idx), n_labels), -1e9)
-        part[:, present] = _raw_scores(algorithm, arrays, x[test_idx])
+        part[:, present] = _raw_scores(algorithm, arrays, inputs.take(test_idx))
         raw_parts.append(part)
         y_parts.append(y[test_idx])
     if not raw_parts:
@@ -266,14 +348,93 @@ def _fit_naive_bayes(
     }
 
 
+def _fit_mlp(x: FloatArray, y: IntArray, n_labels: int, seed: int) -> dict[str, npt.NDArray[Any]]:
+    from sklearn.neural_network import MLPClassifier
+    from threadpoolctl import threadpool_limits
+
+    counts = np.bincount(y, minlength=n_labels)
+    # scikit-learn holds out a stratified tenth: every label needs 2 samples, and a place in it.
+    early = len(y) >= max(MLP_EARLY_STOPPING_MIN_SAMPLES, 10 * n_labels) and counts.min() >= 2
+    model = MLPClassifier(
+        hidden_layer_sizes=(MLP_HIDDEN_UNITS,),
+        activation="relu",
+        alpha=MLP_ALPHA,
+        max_iter=MLP_MAX_EPOCHS,
+        early_stopping=early,
+        random_state=seed,
+    )
+    # Its matrices are small: BLAS threads cost more in hand-offs than they save (7x slower
+    # on 48 samples on two busy cores).
+    with _quiet_sklearn(), threadpool_limits(limits=1, user_api="blas"):
+        model.fit(x, y)
+    out = _linear_arrays(model.coefs_[1].T, model.intercepts_[1], n_labels)
+    return {
+        # float16 halves the artifact (the [H, d] matrix is nearly all of it).
+        "hidden_weights": np.asarray(model.coefs_[0].T, dtype=np.float16),
+        "hidden_bias": np.asarray(model.intercepts_[0], dtype=np.float32),
+        "output_weights": out["weights"],
+        "output_bias": out["bias"],
+    }
+
+
+def _label_order(y: IntArray, n_labels: int) -> tuple[IntArray, IntArray]:
+    """Return the sample order grouped by label (stable) and where each label's group starts."""
+    order = np.argsort(y, kind="stable")
+    counts = np.bincount(y, minlength=n_labels)
+    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+    return order, offsets
+
+
 def _fit_nearest_neighbour(
     x: FloatArray, y: IntArray, n_labels: int, seed: int = 0
 ) -> dict[str, npt.NDArray[Any]]:
-    order = np.argsort(y, kind="stable")
+    order, offsets = _label_order(y, n_labels)
     unit = _unit_rows(x[order])
-    counts = np.bincount(y, minlength=n_labels)
-    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
     return {"embeddings": unit.astype(np.float16), "offsets": offsets}
+
+
+def _fit_nearest_neighbour_l1(
+    x: FloatArray, y: IntArray, n_labels: int, seed: int = 0
+) -> dict[str, npt.NDArray[Any]]:
+    order, offsets = _label_order(y, n_labels)
+    return {"embeddings": x[order].astype(np.float16), "offsets": offsets}
+
+
+def _fit_nearest_neighbour_fuzzy(
+    texts: Sequence[str], y: IntArray, n_labels: int
+) -> dict[str, npt.NDArray[Any]]:
+    order, offsets = _label_order(y, n_labels)
+    encoded = [texts[int(i)].encode("utf-8") for i in order]
+    ends = np.cumsum([len(b) for b in encoded], dtype=np.int64)
+    return {
+        "text_bytes": np.frombuffer(b"".join(encoded), dtype=np.uint8).copy(),
+        "text_ends": ends,
+        "offsets": offsets,
+    }
+
+
+def _stored_texts(a: dict[str, npt.NDArray[Any]]) -> list[str]:
+    """Return the fuzzy head's training texts; ValueError if they are not UTF-8."""
+    data = a["text_bytes"].astype(np.uint8).tobytes()
+    ends = [int(e) for e in a["text_ends"]]
+    try:
+        return [data[s:e].decode("utf-8") for s, e in zip([0, *ends[:-1]], ends, strict=True)]
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"artifact texts are not UTF-8: {exc}") from exc
+
+
+# Fit functions by algorithm: (inputs, y, n_labels, seed) -> the head's arrays.
+_FITS: dict[str, Callable[[_Inputs, IntArray, int, int], dict[str, npt.NDArray[Any]]]] = {
+    "logistic_regression": lambda d, y, n, seed: _fit_logistic_regression(d.x, y, n, seed),
+    "svm": lambda d, y, n, seed: _fit_svm(d.x, y, n, seed),
+    "naive_bayes": lambda d, y, n, seed: _fit_naive_bayes(d.x, y, n),
+    "nearest_neighbour_cosine": lambda d, y, n, seed: _fit_nearest_neighbour(d.x, y, n),
+    "nearest_neighbour_l1": lambda d, y, n, seed: _fit_nearest_neighbour_l1(d.x, y, n),
+    "nearest_neighbour_fuzzy": lambda d, y, n, seed: _fit_nearest_neighbour_fuzzy(
+        d.need_texts("nearest_neighbour_fuzzy"), y, n
+    ),
+    "fully_connected_neural_net": lambda d, y, n, seed: _fit_mlp(d.x, y, n, seed),
+}
 
 
 def _unit_rows(x: npt.NDArray[Any]) -> FloatArray:
@@ -281,8 +442,46 @@ def _unit_rows(x: npt.NDArray[Any]) -> FloatArray:
     return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)  # type: ignore[no-any-return]
 
 
-def _raw_scores(algorithm: str, a: dict[str, npt.NDArray[Any]], x: FloatArray) -> FloatArray:
+def _prepare(algorithm: str, a: dict[str, npt.NDArray[Any]]) -> Any:
+    """Return what scoring a head needs beyond its arrays, built once per head (or None)."""
+    if algorithm == "nearest_neighbour_fuzzy":
+        return TrigramIndex(_stored_texts(a))
+    return None
+
+
+def _l1_distances(x: FloatArray, rows: npt.NDArray[Any]) -> FloatArray:
+    """Return the L1 distances [n, N] from each of x [n, d] to each of rows [N, d]."""
+    x = x.astype(np.float32)
+    rows = rows.astype(np.float32)
+    out = np.empty((len(x), len(rows)), dtype=np.float32)
+    block = max(1, _L1_BLOCK_ELEMENTS // max(1, rows.size))
+    for start in range(0, len(x), block):
+        part = x[start : start + block]
+        out[start : start + block] = np.abs(part[:, None, :] - rows[None, :, :]).sum(axis=2)
+    return out
+
+
+def _neighbour_similarities(
+    algorithm: str, a: dict[str, npt.NDArray[Any]], inputs: _Inputs, prepared: Any = None
+) -> FloatArray:
+    """Return how close each input is to each stored example [n, N] (higher is closer)."""
+    if algorithm == "nearest_neighbour_cosine":
+        cosines: FloatArray = _unit_rows(inputs.x) @ a["embeddings"].astype(np.float32).T
+        return cosines
+    if algorithm == "nearest_neighbour_l1":
+        return -_l1_distances(inputs.x, a["embeddings"])
+    if algorithm == "nearest_neighbour_fuzzy":
+        index = prepared if prepared is not None else _prepare(algorithm, a)
+        sims: FloatArray = index.similarities(inputs.need_texts(algorithm))
+        return sims
+    raise UnknownAlgorithm(algorithm)
+
+
+def _raw_scores(
+    algorithm: str, a: dict[str, npt.NDArray[Any]], inputs: _Inputs, prepared: Any = None
+) -> FloatArray:
     """Return the head's uncalibrated scores [n, L] (numpy only)."""
+    x = inputs.x
     if algorithm in ("logistic_regression", "svm"):
         return x @ a["weights"].T + a["bias"]  # type: ignore[no-any-return]
     if algorithm == "naive_bayes":
@@ -294,37 +493,50 @@ def _raw_scores(algorithm: str, a: dict[str, npt.NDArray[Any]], x: FloatArray) -
         log_norm = -0.5 * np.log(2 * np.pi * var).sum(axis=1)
         log_joint: FloatArray = (a["log_priors"] + log_norm - 0.5 * quad).astype(np.float32)
         return log_joint
-    if algorithm == "nearest_neighbour_cosine":
-        sims = _unit_rows(x) @ a["embeddings"].astype(np.float32).T
+    if algorithm in _NEIGHBOUR_ALGORITHMS:
+        sims = _neighbour_similarities(algorithm, a, inputs, prepared)
         return np.maximum.reduceat(sims, a["offsets"], axis=1)
+    if algorithm == "fully_connected_neural_net":
+        hidden = np.maximum(x @ a["hidden_weights"].T.astype(np.float32) + a["hidden_bias"], 0)
+        return hidden @ a["output_weights"].T + a["output_bias"]  # type: ignore[no-any-return]
     raise UnknownAlgorithm(algorithm)
 
 
-def _nn_leave_one_out_scale(x: FloatArray, y: IntArray, n_labels: int, seed: int) -> float:
-    """Return the nearest-neighbour logit scale fitted leaving each example out."""
+def _nn_leave_one_out_scale(
+    algorithm: str,
+    a: dict[str, npt.NDArray[Any]],
+    inputs: _Inputs,
+    y: IntArray,
+    n_labels: int,
+    seed: int,
+) -> float:
+    """Return a nearest-neighbour head's logit scale fitted leaving each example out.
+
+    `a` is the head fitted on every sample of `inputs`: its stored rows are the samples
+    grouped by label (`_label_order`), so each sample's own row is known and masked.
+    """
     counts = np.bincount(y, minlength=n_labels)
     usable = np.flatnonzero(counts[y] >= 2)
     if len(usable) == 0:
-        return _DEFAULT_SCALE["nearest_neighbour_cosine"]
+        return _DEFAULT_SCALE[algorithm]
     if len(usable) > _CALIBRATION_MAX_SAMPLES:
         rng = np.random.default_rng(seed)
         usable = np.sort(rng.choice(usable, _CALIBRATION_MAX_SAMPLES, replace=False))
-    unit = _unit_rows(x)
-    order = np.argsort(y, kind="stable")
-    offsets = np.concatenate([[0], np.cumsum(counts)[:-1]])
+    order, offsets = _label_order(y, n_labels)
+    position = np.argsort(order)
+    prepared = _prepare(algorithm, a)
     raw = np.empty((len(usable), n_labels), dtype=np.float32)
     for start in range(0, len(usable), 512):
         rows = usable[start : start + 512]
-        sims = unit[rows] @ unit[order].T
+        sims = _neighbour_similarities(algorithm, a, inputs.take(rows), prepared)
         # Leave each example out: it is its own nearest neighbour.
-        position = np.argsort(order)[rows]
-        sims[np.arange(len(rows)), position] = -np.inf
+        sims[np.arange(len(rows)), position[rows]] = -np.inf
         raw[start : start + len(rows)] = np.maximum.reduceat(sims, offsets, axis=1)
     return _fit_scale(raw, y[usable])
 
 
 class TextClassifier:
-    """A trained head: embeddings in, calibrated label probabilities out (numpy only)."""
+    """A trained head: embeddings (and texts) in, calibrated label probabilities out (numpy only)."""
 
     labels: list[str]
     algorithm: str
@@ -340,21 +552,34 @@ class TextClassifier:
         scale: float = 1.0,
         temperature: float = 1.0,
         threshold: float = 0.0,
+        dim: int | None = None,
     ) -> None:
+        """`dim`: the embedding width, needed only by heads that store no embedding-wide array."""
         self.algorithm = check_algorithm(algorithm)
         self.labels = list(labels)
         self.arrays = arrays
         self.scale = float(scale)
         self.temperature = _check_temperature(temperature)
         self.threshold = _check_threshold(threshold)
-        first = arrays[_HEAD_ARRAYS[algorithm][0]]
-        self.dim = int(first.shape[1])
+        if algorithm in TEXT_ALGORITHMS:
+            if dim is None:
+                raise ValueError(f"{algorithm} needs the embedding width (dim)")
+            self.dim = int(dim)
+        else:
+            self.dim = int(arrays[_HEAD_ARRAYS[algorithm][0]].shape[1])
+        self._prepared = _prepare(algorithm, arrays)
 
     def __repr__(self) -> str:
         return (
             f"TextClassifier(algorithm={self.algorithm!r}, labels={len(self.labels)}, "
             f"dim={self.dim}, temperature={self.temperature}, threshold={self.threshold})"
         )
+
+    @property
+    def nbytes(self) -> int:
+        """Return the memory the loaded head holds: its arrays and what scoring built from them."""
+        held = sum(a.nbytes for a in self.arrays.values())
+        return int(held + getattr(self._prepared, "nbytes", 0))
 
     @classmethod
     def fit(
@@ -363,11 +588,15 @@ class TextClassifier:
         labels: Sequence[str],
         algorithm: str = DEFAULT_ALGORITHM,
         *,
+        texts: Sequence[str] | None = None,
         temperature: float = 1.0,
         threshold: float = 0.0,
         seed: int = 0,
     ) -> TextClassifier:
-        """Return a head of `algorithm` fitted to embeddings [n, d] and their labels."""
+        """Return a head of `algorithm` fitted to embeddings [n, d] and their labels.
+
+        `texts`: the n texts the embeddings encode; heads in `TEXT_ALGORITHMS` need them.
+        """
         check_algorithm(algorithm)
         names = check_labels(labels)
         _check_temperature(temperature)
@@ -377,39 +606,55 @@ class TextClassifier:
             raise TrainingDataError(f"{x.shape[0]} embeddings but {len(labels)} labels")
         if not np.isfinite(x).all():
             raise TrainingDataError("embeddings contain NaN or infinite values")
+        try:
+            inputs = _Inputs(x, _check_texts(texts, x.shape[0]))
+        except ValueError as exc:
+            raise TrainingDataError(str(exc)) from exc
+        if algorithm in TEXT_ALGORITHMS and inputs.texts is None:
+            raise TrainingDataError(f"{algorithm} matches texts: fit it with texts=")
         index = {name: i for i, name in enumerate(names)}
         y = np.array([index[label] for label in labels], dtype=np.int64)
         n_labels = len(names)
 
-        scale = 1.0
+        arrays = _FITS[algorithm](inputs, y, n_labels, seed)
         if algorithm == "logistic_regression":
-            arrays = _fit_logistic_regression(x, y, n_labels, seed)
-        elif algorithm == "svm":
-            arrays = _fit_svm(x, y, n_labels, seed)
-            scale = _held_out_scale(
-                algorithm, x, y, n_labels, lambda a, b, c: _fit_svm(a, b, c, seed), seed
-            )
-        elif algorithm == "naive_bayes":
-            arrays = _fit_naive_bayes(x, y, n_labels)
-            scale = _held_out_scale(algorithm, x, y, n_labels, _fit_naive_bayes, seed)
+            scale = 1.0
+        elif algorithm in _NEIGHBOUR_ALGORITHMS:
+            scale = _nn_leave_one_out_scale(algorithm, arrays, inputs, y, n_labels, seed)
+        elif algorithm == "fully_connected_neural_net":
+            # One held-out fold: the network is the slowest head to fit.
+            scale = _held_out_scale(algorithm, inputs, y, n_labels, seed, max_folds=1)
         else:
-            arrays = _fit_nearest_neighbour(x, y, n_labels)
-            scale = _nn_leave_one_out_scale(x, y, n_labels, seed)
+            scale = _held_out_scale(algorithm, inputs, y, n_labels, seed)
         return cls(
-            algorithm, names, arrays, scale=scale, temperature=temperature, threshold=threshold
+            algorithm,
+            names,
+            arrays,
+            scale=scale,
+            temperature=temperature,
+            threshold=threshold,
+            dim=x.shape[1],
         )
 
-    def scores(self, embeddings: npt.ArrayLike) -> FloatArray:
-        """Return calibrated logits [n, len(labels)]."""
+    def scores(
+        self, embeddings: npt.ArrayLike, *, texts: Sequence[str] | None = None
+    ) -> FloatArray:
+        """Return calibrated logits [n, len(labels)]; `texts` as for `fit`."""
         x = _as_matrix(embeddings, self.dim)
-        return (self.scale * _raw_scores(self.algorithm, self.arrays, x)).astype(np.float32)
+        inputs = _Inputs(x, _check_texts(texts, x.shape[0]))
+        raw = _raw_scores(self.algorithm, self.arrays, inputs, self._prepared)
+        return (self.scale * raw).astype(np.float32)
 
     def probabilities(
-        self, embeddings: npt.ArrayLike, temperature: float | None = None
+        self,
+        embeddings: npt.ArrayLike,
+        temperature: float | None = None,
+        *,
+        texts: Sequence[str] | None = None,
     ) -> FloatArray:
         """Return softmax(scores / T) [n, len(labels)]; T defaults to `self.temperature`."""
         t = self.temperature if temperature is None else _check_temperature(temperature)
-        z = self.scores(embeddings).astype(np.float64) / t
+        z = self.scores(embeddings, texts=texts).astype(np.float64) / t
         return _softmax(z).astype(np.float32)
 
     def rank(
@@ -417,6 +662,8 @@ class TextClassifier:
         embeddings: npt.ArrayLike,
         temperature: float | None = None,
         threshold: float | None = None,
+        *,
+        texts: Sequence[str] | None = None,
     ) -> list[list[tuple[str, float]]]:
         """Return per row the (label, probability) pairs at or above the threshold.
 
@@ -424,7 +671,7 @@ class TextClassifier:
         `self.threshold`.
         """
         cut = self.threshold if threshold is None else _check_threshold(threshold)
-        probs = self.probabilities(embeddings, temperature)
+        probs = self.probabilities(embeddings, temperature, texts=texts)
         out = []
         for row in probs:
             pairs = [(label, float(p)) for label, p in zip(self.labels, row, strict=True)]
@@ -432,9 +679,11 @@ class TextClassifier:
             out.append([pair for pair in pairs if pair[1] >= cut])
         return out
 
-    def predict(self, embeddings: npt.ArrayLike) -> list[str]:
+    def predict(
+        self, embeddings: npt.ArrayLike, *, texts: Sequence[str] | None = None
+    ) -> list[str]:
         """Return the most probable label per row (ties go to the label sorted first)."""
-        best = np.argmax(self.scores(embeddings), axis=1)
+        best = np.argmax(self.scores(embeddings, texts=texts), axis=1)
         return [self.labels[i] for i in best]
 
     def to_bytes(self) -> bytes:
@@ -487,6 +736,11 @@ class TextClassifier:
         if set(arrays) != set(names):
             raise ValueError(f"artifact arrays {sorted(arrays)} do not match {algorithm}")
         _check_shapes(algorithm, arrays, len(labels))
+        dim = header.get("dim")
+        if algorithm in TEXT_ALGORITHMS and (
+            isinstance(dim, bool) or not isinstance(dim, int) or dim < 1
+        ):
+            raise ValueError(f"artifact header has an invalid dim {dim!r}")
         try:
             return cls(
                 algorithm,
@@ -495,6 +749,7 @@ class TextClassifier:
                 scale=float(header["scale"]),
                 temperature=float(header["temperature"]),
                 threshold=float(header["threshold"]),
+                dim=dim,
             )
         except (KeyError, TypeError) as exc:
             raise ValueError(f"artifact header is incomplete: {exc}") from exc
@@ -503,7 +758,7 @@ class TextClassifier:
 def _check_shapes(algorithm: str, a: dict[str, npt.NDArray[Any]], n_labels: int) -> None:
     """Raise ValueError unless the arrays form a valid head for n_labels labels."""
     for name, array in a.items():
-        if array.dtype.kind not in "fi" or not np.isfinite(array).all():
+        if array.dtype.kind not in "fiu" or not np.isfinite(array).all():
             raise ValueError(f"artifact array {name!r} is not finite numbers")
     if algorithm in ("logistic_regression", "svm"):
         w, b = a["weights"], a["bias"]
@@ -517,18 +772,45 @@ def _check_shapes(algorithm: str, a: dict[str, npt.NDArray[Any]], n_labels: int)
             and bool((v > 0).all())
             and p.shape == (n_labels,)
         )
-    else:
-        e, o = a["embeddings"], a["offsets"]
+    elif algorithm == "fully_connected_neural_net":
+        w1, b1 = a["hidden_weights"], a["hidden_bias"]
+        w2, b2 = a["output_weights"], a["output_bias"]
         ok = (
-            e.ndim == 2
-            and o.shape == (n_labels,)
-            and o.dtype.kind == "i"
-            and int(o[0]) == 0
-            and bool((np.diff(o) > 0).all())
-            and int(o[-1]) < e.shape[0]
+            w1.ndim == 2
+            and w1.shape[0] >= 1
+            and b1.shape == (w1.shape[0],)
+            and w2.shape == (n_labels, w1.shape[0])
+            and b2.shape == (n_labels,)
         )
+    elif algorithm == "nearest_neighbour_fuzzy":
+        data, ends = a["text_bytes"], a["text_ends"]
+        ok = (
+            data.ndim == 1
+            and data.dtype == np.uint8
+            and ends.ndim == 1
+            and ends.dtype.kind == "i"
+            and len(ends) > 0
+            and int(ends[0]) >= 0
+            and bool((np.diff(ends) >= 0).all())
+            and int(ends[-1]) == len(data)
+            and _valid_offsets(a["offsets"], n_labels, len(ends))
+        )
+    else:
+        e = a["embeddings"]
+        ok = e.ndim == 2 and _valid_offsets(a["offsets"], n_labels, e.shape[0])
     if not ok:
         raise ValueError(f"artifact arrays have inconsistent shapes for {algorithm}")
+
+
+def _valid_offsets(offsets: npt.NDArray[Any], n_labels: int, n_rows: int) -> bool:
+    """Return whether `offsets` start n_labels non-empty groups of n_rows stored rows."""
+    return (
+        offsets.shape == (n_labels,)
+        and offsets.dtype.kind == "i"
+        and int(offsets[0]) == 0
+        and bool((np.diff(offsets) > 0).all())
+        and int(offsets[-1]) < n_rows
+    )
 
 
 def _check_temperature(temperature: float) -> float:

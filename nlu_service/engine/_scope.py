@@ -73,6 +73,7 @@ def cross_validate(
     labels: Sequence[str],
     algorithm: str = DEFAULT_ALGORITHM,
     *,
+    texts: Sequence[str] | None = None,
     temperature: float = 1.0,
     folds: int = CROSS_VALIDATION_FOLDS,
     seed: int = 0,
@@ -81,10 +82,18 @@ def cross_validate(
     """Return the out-of-fold predictions and top probabilities of `algorithm`'s head.
 
     A label with a single sample is never held out (its fold head could not know it).
-    Large sets are subsampled to `max_samples`, keeping every label. Blocking.
+    Large sets are subsampled to `max_samples`, keeping every label. `texts`: the texts
+    the embeddings encode (as for `TextClassifier.fit`). Blocking.
     """
     names = check_labels(labels)
     x = np.asarray(embeddings, dtype=np.float32)
+    all_texts = None if texts is None else list(texts)
+    if all_texts is not None and len(all_texts) != len(labels):
+        raise ValueError(f"{len(all_texts)} texts but {len(labels)} labels")
+
+    def texts_at(at: npt.NDArray[np.int64]) -> list[str] | None:
+        return None if all_texts is None else [all_texts[int(i)] for i in at]
+
     index = {name: i for i, name in enumerate(names)}
     y = np.array([index[label] for label in labels], dtype=np.int64)
     rows = np.arange(len(y))
@@ -102,9 +111,14 @@ def cross_validate(
         if len(set(train_labels)) < 2:
             continue
         head = TextClassifier.fit(
-            x[rows[train_idx]], train_labels, algorithm, temperature=temperature, seed=seed
+            x[rows[train_idx]],
+            train_labels,
+            algorithm,
+            texts=texts_at(rows[train_idx]),
+            temperature=temperature,
+            seed=seed,
         )
-        probs = head.probabilities(x[rows[test_idx]])
+        probs = head.probabilities(x[rows[test_idx]], texts=texts_at(rows[test_idx]))
         best = probs.argmax(axis=1)
         for r, b, p in zip(rows[test_idx], best, probs, strict=True):
             held_rows.append(int(r))

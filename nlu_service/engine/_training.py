@@ -47,15 +47,22 @@ class TrainReport:
 
 
 def evaluate(
-    classifier: TextClassifier, embeddings: npt.ArrayLike, labels: Sequence[str]
+    classifier: TextClassifier,
+    embeddings: npt.ArrayLike,
+    labels: Sequence[str],
+    *,
+    texts: Sequence[str] | None = None,
 ) -> EvalReport:
-    """Return accuracy, macro F1 and confusion of `classifier` on labelled embeddings."""
+    """Return accuracy, macro F1 and confusion of `classifier` on labelled embeddings.
+
+    `texts`: the texts the embeddings encode (heads that read texts need them).
+    """
     x = np.asarray(embeddings, dtype=np.float32)
     if len(labels) == 0:
         return EvalReport.from_predictions([], [])
     if x.shape[0] != len(labels):
         raise ValueError(f"{x.shape[0]} embeddings but {len(labels)} labels")
-    return EvalReport.from_predictions(list(labels), classifier.predict(x))
+    return EvalReport.from_predictions(list(labels), classifier.predict(x, texts=texts))
 
 
 def _check_samples(samples: Sequence[Any], what: str) -> None:
@@ -92,23 +99,33 @@ def train_text_classifier(
     _check_samples(test, "testing")
     check_labels([s.label for s in train])
 
-    train_x = encoder.encode([s.text for s in train])
+    train_texts = [s.text for s in train]
+    train_x = encoder.encode(train_texts)
     train_y = [s.label for s in train]
     validation = calibration = None
     if validate or threshold is None:
-        cv = cross_validate(train_x, train_y, algorithm, temperature=temperature, seed=seed)
+        cv = cross_validate(
+            train_x, train_y, algorithm, texts=train_texts, temperature=temperature, seed=seed
+        )
         validation = cv.report
         if threshold is None:
             calibration = calibrate_threshold(cv, len(set(train_y)))
             threshold = calibration.threshold
     classifier = TextClassifier.fit(
-        train_x, train_y, algorithm, temperature=temperature, threshold=threshold, seed=seed
+        train_x,
+        train_y,
+        algorithm,
+        texts=train_texts,
+        temperature=temperature,
+        threshold=threshold,
+        seed=seed,
     )
-    training = evaluate(classifier, train_x, train_y)
+    training = evaluate(classifier, train_x, train_y, texts=train_texts)
     testing = None
     if test:
-        test_x = encoder.encode([s.text for s in test])
-        testing = evaluate(classifier, test_x, [s.label for s in test])
+        test_texts = [s.text for s in test]
+        test_x = encoder.encode(test_texts)
+        testing = evaluate(classifier, test_x, [s.label for s in test], texts=test_texts)
     report = TrainReport(
         algorithm=algorithm,
         labels=list(classifier.labels),

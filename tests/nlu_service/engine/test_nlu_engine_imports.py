@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from nlu_service.engine import TextClassifier
+from nlu_service.engine import ALGORITHMS, TextClassifier
 
 FORBIDDEN = ["torch", "transformers", "sklearn", "scipy", "fastapi", "sqlalchemy", "redis", "httpx"]
 
@@ -19,7 +19,8 @@ from pathlib import Path
 from nlu_service.engine import TextClassifier, TextEncoder
 encoder = TextEncoder.load(Path(sys.argv[1]))
 classifier = TextClassifier.from_bytes(Path(sys.argv[2]).read_bytes())
-ranked = classifier.rank(encoder.encode(["hello there", "book me a flight"]))
+texts = ["hello there", "book me a flight"]
+ranked = classifier.rank(encoder.encode(texts), texts=texts)
 loaded = sorted({m.split(".")[0] for m in sys.modules})
 print(json.dumps({"top": ranked[0][0][0], "modules": loaded}))
 """
@@ -27,10 +28,12 @@ print(json.dumps({"top": ranked[0][0][0], "modules": loaded}))
 
 def test_retrieve_imports_no_training_or_service_code(models_dir: Path, tmp_path: Path) -> None:
     rng = np.random.default_rng(0)
-    for algorithm in ("logistic_regression", "nearest_neighbour_cosine", "naive_bayes", "svm"):
+    for algorithm in ALGORITHMS:
         x = rng.standard_normal((12, 384)).astype(np.float32)
+        texts = [f"sample number {i}" for i in range(12)]
+        head = TextClassifier.fit(x, ["a", "b", "c"] * 4, algorithm, texts=texts)
         artifact = tmp_path / f"{algorithm}.npz"
-        artifact.write_bytes(TextClassifier.fit(x, ["a", "b", "c"] * 4, algorithm).to_bytes())
+        artifact.write_bytes(head.to_bytes())
         result = subprocess.run(
             [sys.executable, "-c", RETRIEVE, str(models_dir), str(artifact)],
             capture_output=True,

@@ -83,3 +83,26 @@ def test_calibrated_model_rejects_unrelated_text_and_keeps_in_scope(
     fixed, fixed_report = train_text_classifier(encoder, train, threshold=0.25)
     assert fixed.threshold == 0.25 and fixed_report.calibration is None
     assert fixed_report.validation is None
+
+
+def test_cross_validation_hands_each_fold_its_texts(
+    intent_samples: tuple[list[LabelledText], list[LabelledText]],
+) -> None:
+    train, _ = intent_samples
+    texts = [s.text for s in train]
+    labels = [s.label for s in train]
+    # Embeddings that say nothing: only the texts can tell the labels apart.
+    blank = np.zeros((len(train), 4), dtype=np.float32)
+    # Each text appears twice, under its own label: a held-out copy matches its twin,
+    # unless both copies fell in the same fold (chance is 1/8).
+    cv = cross_validate(
+        np.concatenate([blank, blank]),
+        labels + labels,
+        "nearest_neighbour_fuzzy",
+        texts=texts + texts,
+    )
+    assert cv.report.n == 2 * len(train) and cv.report.accuracy >= 0.9
+    with pytest.raises(ValueError, match="texts"):
+        cross_validate(blank, labels, "nearest_neighbour_fuzzy")
+    with pytest.raises(ValueError, match="47 texts but 48"):
+        cross_validate(blank, labels, "nearest_neighbour_fuzzy", texts=texts[:-1])
