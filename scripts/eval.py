@@ -194,6 +194,41 @@ def eval_lid(api: Api, data: Path, rows: list[Row], draws: int) -> None:
         rows.append(Row(label, "accuracy", baseline, target, pct(right / len(test))))
 
 
+def eval_emotions(api: Api, data: Path, rows: list[Row], draws: int) -> None:
+    """Retrieve every GoEmotions test text from the built-in `generic` emotion classifier.
+
+    Multi-label: a label is predicted when the API returns it (the API applies each label's
+    threshold). The figure is the mean of the 28 labels' F1 (a label neither true nor
+    predicted scores 0, as in `scripts/build_emotions.py`).
+    """
+    label = "goemotions, generic emotion classifier, test.csv (28 labels, multi-label)"
+    folder = data / "goemotions"
+    if not (folder / "test.csv").exists():
+        print(f"skipped goemotions: {folder} is absent", flush=True)
+        rows.append(Row(label, "macro-F1", "0.369", ">= 0.46", "skipped (absent)"))
+        return
+    names = (folder / "labels.txt").read_text(encoding="utf-8").split()
+    test = read_csv(folder / "test.csv")
+    t0 = time.perf_counter()
+    answers = retrieve_all(
+        api, "/nlu/v2/emotion_classifiers/generic/retrieve", [r["text"] for r in test]
+    )
+    secs = time.perf_counter() - t0
+    counts = {name: [0, 0, 0] for name in names}  # true positives, false positives, misses
+    for answer, r in zip(answers, test, strict=True):
+        truth = set(r["labels"].split(";"))
+        predicted = {str(a["label"]) for a in answer}
+        for name in names:
+            if name in predicted:
+                counts[name][0 if name in truth else 1] += 1
+            elif name in truth:
+                counts[name][2] += 1
+    f1s = [2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0 for tp, fp, fn in counts.values()]
+    f1 = statistics.fmean(f1s)
+    print(f"{label}: {f1:.3f} ({len(test)} texts, retrieved in {secs:.0f}s)", flush=True)
+    rows.append(Row(label, "macro-F1", "0.369", ">= 0.46", f"{f1:.3f}"))
+
+
 def eval_crf(api: Api, data: Path, rows: list[Row], draws: int) -> None:
     """Train a CRF entity extractor on snips2017's slots through the API; entity micro-F1."""
     label = "snips2017 slots, CRF extractor, entity micro-F1"
@@ -241,6 +276,7 @@ def eval_crf(api: Api, data: Path, rows: list[Row], draws: int) -> None:
 
 EVALS: dict[str, Callable[[Api, Path, list[Row], int], None]] = {
     "crf": eval_crf,
+    "emotions": eval_emotions,
     "intents": eval_intents,
     "lid": eval_lid,
 }

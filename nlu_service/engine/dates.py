@@ -40,10 +40,14 @@ _LANGUAGE_HINTS: dict[str, str] = {
 _SECONDS = re.compile(r"\d:\d{2}:\d{2}")
 _MINUTES = re.compile(r"\d[:h]\d{2}", re.IGNORECASE)
 # English phrases dateparser reads wrongly ("the day after tomorrow" comes back as
-# tomorrow), rewritten into ones it reads right.
+# tomorrow), rewritten into ones it reads right. The mention still reports the user's
+# words: `_Rewritten` maps the rewritten text's spans back onto the original's.
 _REWRITES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b(?:the\s+)?day\s+after\s+tomorrow\b", re.IGNORECASE), "in 2 days"),
     (re.compile(r"\b(?:the\s+)?day\s+before\s+yesterday\b", re.IGNORECASE), "2 days ago"),
+)
+_ANY_REWRITE = re.compile(
+    "|".join(f"(?:{pattern.pattern})" for pattern, _ in _REWRITES), re.IGNORECASE
 )
 # A lone word this short ("we", "sa", "may", "sun") is a weekday or month abbreviation
 # far less often than it is an ordinary word, so such matches are dropped.
@@ -135,6 +139,54 @@ def _granularity(period: str | None, value: datetime, text: str) -> Granularity:
     return "hour"
 
 
+@dataclass(frozen=True, slots=True)
+class _Rewritten:
+    """A text with `_REWRITES` applied, and the (rewritten span, original span) of each."""
+
+    original: str
+    text: str
+    spans: tuple[tuple[int, int, int, int], ...]  # (new start, new end, old start, old end)
+
+    @classmethod
+    def of(cls, original: str) -> _Rewritten:
+        pieces: list[str] = []
+        spans: list[tuple[int, int, int, int]] = []
+        done = length = 0
+        for m in _ANY_REWRITE.finditer(original):
+            replacement = next(new for pattern, new in _REWRITES if pattern.fullmatch(m.group()))
+            pieces.append(original[done : m.start()])
+            length += m.start() - done
+            spans.append((length, length + len(replacement), m.start(), m.end()))
+            pieces.append(replacement)
+            length += len(replacement)
+            done = m.end()
+        pieces.append(original[done:])
+        return cls(original, "".join(pieces), tuple(spans))
+
+    def _old(self, index: int, *, end: bool) -> int:
+        """Return the original offset of a rewritten offset (a rewritten phrase is atomic)."""
+        shift = 0
+        for new_start, new_end, old_start, old_end in self.spans:
+            if index < new_start or (end and index == new_start):
+                break
+            if index < new_end or (end and index == new_end):
+                return old_end if end else old_start
+            shift = old_end - new_end
+        return index + shift
+
+    def words(self, found: str, cursor: int) -> tuple[str, int]:
+        """Return the original words of `found` (searched from `cursor`) and the next cursor."""
+        if not self.spans:
+            return found, cursor
+        start = self.text.find(found, cursor)
+        if start < 0:
+            start = self.text.find(found)
+        if start < 0:
+            return found, cursor
+        end = start + len(found)
+        return self.original[self._old(start, end=False) : self._old(end, end=True)], end
+
+
 class DateParser:
     """dateparser's `search_dates` behind a lock: its locale caches are process-wide."""
 
@@ -164,8 +216,7 @@ class DateParser:
 
         if reference_time.tzinfo is None:
             raise ValueError("reference_time must carry a time zone")
-        for pattern, replacement in _REWRITES:
-            text = pattern.sub(replacement, text)
+        rewritten = _Rewritten.of(text)
         settings: dict[str, Any] = {
             # dateparser counts in the reference's wall-clock time; the zone is added after.
             "RELATIVE_BASE": reference_time.replace(tzinfo=None),
@@ -173,14 +224,16 @@ class DateParser:
         }
         with self._lock:
             found = search_dates(
-                text,
+                rewritten.text,
                 languages=languages or list(SUPPORTED_LANGUAGES),
                 settings=settings,
                 add_period=True,
             )
         mentions: list[DateMention] = []
+        cursor = 0
         for item in found or []:
-            words, value, period = item[0], item[1], item[2]
+            value, period = item[1], item[2]
+            words, cursor = rewritten.words(item[0], cursor)
             if " " not in words.strip() and len(words.strip()) < _MIN_LONE_WORD:
                 if not any(c.isdigit() for c in words):
                     continue

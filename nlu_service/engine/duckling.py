@@ -452,7 +452,7 @@ def _times(
         if start < 0:
             start = text.find(body)
         if start < 0:
-            continue  # dateparser read a rewritten phrase; no span to report
+            continue  # words dateparser altered; no span to report
         cursor = start + len(body)
         found.append(
             DucklingEntity(

@@ -52,6 +52,20 @@ def test_the_day_after_tomorrow_is_two_days_on(parser: DateParser) -> None:
     ]
 
 
+def test_rewritten_phrases_report_the_users_own_words(parser: DateParser) -> None:
+    text = "I left the day before yesterday and come back Day After Tomorrow at 3pm, ok?"
+    mentions = parser.parse(text, reference_time=REFERENCE)
+    assert [(m.text, m.iso(), m.granularity) for m in mentions] == [
+        ("the day before yesterday and", "2024-03-13T00:00:00.000+02:00", "day"),
+        ("Day After Tomorrow at 3pm", "2024-03-17T15:00:00.000+02:00", "hour"),
+    ]
+    for mention in mentions:
+        assert mention.text in text
+    # Words around a rewritten phrase keep their own spelling.
+    (mention,) = parser.parse("on 5 January 2017", reference_time=REFERENCE)
+    assert mention.text == "on 5 January 2017"
+
+
 def test_a_zone_in_the_text_is_kept(parser: DateParser) -> None:
     assert found(parser, "5 Jan 2020 15:00 UTC") == [("2020-01-05T15:00:00.000+00:00", "minute")]
 

@@ -186,6 +186,22 @@ def test_times_count_from_the_reference_time(
     assert found(extractor, text) == [(body, "time", value, grain)]
 
 
+def test_the_day_after_tomorrow_and_before_yesterday_are_found(
+    extractor: DucklingExtractor,
+) -> None:
+    text = "I left the day before yesterday and come back the day after tomorrow at 3pm."
+    entities = extractor.extract(text, reference_time=REFERENCE)
+    assert [(e.body, e.value, e.grain) for e in entities] == [
+        ("the day before yesterday", "2024-03-13T00:00:00.000+02:00", "day"),
+        ("the day after tomorrow at 3pm", "2024-03-17T15:00:00.000+02:00", "hour"),
+    ]
+    for e in entities:
+        assert text[e.start : e.end] == e.body
+    assert found(extractor, "Pay R250 day after tomorrow", "time") == [
+        ("day after tomorrow", "time", "2024-03-17T00:00:00.000+02:00", "day")
+    ]
+
+
 def test_a_later_reference_time_moves_relative_times(extractor: DucklingExtractor) -> None:
     later = REFERENCE + timedelta(days=30)
     entities = extractor.extract("tomorrow", reference_time=later)
