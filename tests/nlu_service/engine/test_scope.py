@@ -16,6 +16,7 @@ from nlu_service.engine import (
     threshold_floor,
     train_text_classifier,
 )
+from nlu_service.engine._scope import THRESHOLD_PERCENTILE
 
 UNRELATED = [
     "the mitochondria is the powerhouse of the cell",
@@ -41,9 +42,10 @@ def _cv(tops: list[float], correct: list[bool]) -> CrossValidation:
 
 def test_threshold_is_a_low_percentile_of_right_answers_clamped() -> None:
     tops = [0.6 + 0.004 * i for i in range(100)]
+    assert THRESHOLD_PERCENTILE == 1.0
     # Wrong answers do not pull the threshold down.
     cal = calibrate_threshold(_cv([*tops, 0.01, 0.02], [*[True] * 100, False, False]), 10)
-    assert cal.threshold == pytest.approx(np.percentile(tops, 5), abs=1e-4)
+    assert cal.threshold == pytest.approx(np.percentile(tops, THRESHOLD_PERCENTILE), abs=1e-4)
     assert cal.samples == 100
     assert calibrate_threshold(_cv([0.2] * 10, [True] * 10), 2).threshold == pytest.approx(
         threshold_floor(2), abs=1e-4
@@ -60,7 +62,7 @@ def test_cross_validation_holds_out_every_sample_of_labels_with_two_or_more(
     train_x, train_y, _, _ = intent_embeddings
     x = np.concatenate([train_x, train_x[:1]])
     y = [*train_y, "singleton"]
-    cv = cross_validate(x, y)
+    cv = cross_validate(x, y, "logistic_regression")
     assert sorted(cv.indices) == list(range(len(train_y)))  # the singleton is never held out
     assert cv.report.n == len(train_y) and cv.report.accuracy > 0.8
     assert all(0 < p <= 1 for p in cv.top_probabilities)
@@ -74,10 +76,11 @@ def test_calibrated_model_rejects_unrelated_text_and_keeps_in_scope(
     assert report.calibration is not None and report.validation is not None
     assert classifier.threshold == report.calibration.threshold
     assert threshold_floor(len(classifier.labels)) <= classifier.threshold <= 0.95
-    ranked = classifier.rank(encoder.encode([s.text for s in test]))
+    test_texts = [s.text for s in test]
+    ranked = classifier.rank(encoder.encode(test_texts), texts=test_texts)
     right = sum(bool(r) and r[0][0] == s.label for r, s in zip(ranked, test, strict=True))
     assert right / len(test) >= 0.8
-    assert classifier.rank(encoder.encode(UNRELATED)) == [[], [], []]
+    assert classifier.rank(encoder.encode(UNRELATED), texts=UNRELATED) == [[], [], []]
     # A round trip keeps the threshold; a given threshold is never replaced.
     assert TextClassifier.from_bytes(classifier.to_bytes()).threshold == classifier.threshold
     fixed, fixed_report = train_text_classifier(encoder, train, threshold=0.25)

@@ -68,9 +68,10 @@ def test_algorithm_names() -> None:
         "nearest_neighbour_l1",
         "nearest_neighbour_fuzzy",
         "fully_connected_neural_net",
+        "hybrid",
     )
-    assert TEXT_ALGORITHMS == {"nearest_neighbour_fuzzy"}
-    assert DEFAULT_ALGORITHM == "logistic_regression"
+    assert TEXT_ALGORITHMS == {"nearest_neighbour_fuzzy", "hybrid"}
+    assert DEFAULT_ALGORITHM == "hybrid"
 
 
 @pytest.mark.parametrize("algorithm", EMBEDDING_ALGORITHMS)
@@ -258,7 +259,7 @@ def test_from_bytes_refuses_corrupt_data(data: bytes) -> None:
 
 def test_from_bytes_refuses_a_truncated_artifact(intent_embeddings: IntentEmbeddings) -> None:
     train_x, train_y, _, _ = intent_embeddings
-    data = TextClassifier.fit(train_x, train_y).to_bytes()
+    data = TextClassifier.fit(train_x, train_y, "logistic_regression").to_bytes()
     for cut in (10, len(data) // 2, len(data) - 5):
         with pytest.raises(ValueError):
             TextClassifier.from_bytes(data[:cut])
@@ -336,7 +337,7 @@ def test_train_text_classifier_reports_training_and_testing(
 
 def test_lower_temperature_sharpens(intent_embeddings: IntentEmbeddings) -> None:
     train_x, train_y, test_x, _ = intent_embeddings
-    classifier = TextClassifier.fit(train_x, train_y)
+    classifier = TextClassifier.fit(train_x, train_y, "logistic_regression")
     cold = classifier.probabilities(test_x, temperature=0.25).max(axis=1)
     normal = classifier.probabilities(test_x).max(axis=1)
     hot = classifier.probabilities(test_x, temperature=4.0).max(axis=1)
@@ -348,7 +349,7 @@ def test_lower_temperature_sharpens(intent_embeddings: IntentEmbeddings) -> None
         == np.argmax(classifier.probabilities(test_x, 4.0), axis=1)
     ).all()
     # The classifier's own temperature is the default.
-    sharp = TextClassifier.fit(train_x, train_y, temperature=0.25)
+    sharp = TextClassifier.fit(train_x, train_y, "logistic_regression", temperature=0.25)
     assert np.allclose(sharp.probabilities(test_x).max(axis=1), cold, atol=1e-6)
     for bad in (0.0, -1.0, float("nan")):
         with pytest.raises(ValueError):
@@ -359,7 +360,7 @@ def test_lower_temperature_sharpens(intent_embeddings: IntentEmbeddings) -> None
 
 def test_rank_sorts_and_filters_by_threshold(intent_embeddings: IntentEmbeddings) -> None:
     train_x, train_y, test_x, _ = intent_embeddings
-    classifier = TextClassifier.fit(train_x, train_y)
+    classifier = TextClassifier.fit(train_x, train_y, "logistic_regression")
     everything = classifier.rank(test_x)
     assert all(len(row) == 8 for row in everything)
     for row in everything:
@@ -367,10 +368,13 @@ def test_rank_sorts_and_filters_by_threshold(intent_embeddings: IntentEmbeddings
         assert probs == sorted(probs, reverse=True)
         assert sorted(label for label, _ in row) == classifier.labels
     filtered = classifier.rank(test_x, threshold=0.2)
-    for full, row in zip(everything, filtered, strict=True):
-        assert row == [pair for pair in full if pair[1] >= 0.2]
+    assert classifier.min_similarity is not None
+    near = classifier.nearest_similarity(test_x)
+    for full, row, sim in zip(everything, filtered, near, strict=True):
+        in_scope = sim >= classifier.min_similarity
+        assert row == ([pair for pair in full if pair[1] >= 0.2] if in_scope else [])
     # The classifier's own threshold is the default; nothing passes a threshold of 1.
-    strict = TextClassifier.fit(train_x, train_y, threshold=0.2)
+    strict = TextClassifier.fit(train_x, train_y, "logistic_regression", threshold=0.2)
     assert strict.rank(test_x) == filtered
     assert all(row == [] for row in classifier.rank(test_x, threshold=1.0))
     with pytest.raises(ValueError):

@@ -43,7 +43,7 @@ async def test_full_lifecycle(api: NluClient) -> None:
 
     details = await train(api, "intents")
     assert details["id"] != created["id"]  # the revision's id now
-    assert details["clsfr_algorithm"] == "logistic_regression"
+    assert details["clsfr_algorithm"] == "hybrid"  # the default
     assert details["training_accuracy"] == 1.0 and details["training_f1"] == 1.0
     assert details["training_cm"] == {label: {label: 6} for label in INTENTS}
     assert details["testing_cm"]["banking"] == {"banking": 1, "weather": 1}
