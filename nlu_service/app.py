@@ -35,7 +35,7 @@ from nlu_service.duckling_entity_extractors.service import DucklingEntityExtract
 from nlu_service.emotion_classifiers.endpoints import router as emotion_classifiers_router
 from nlu_service.emotion_classifiers.service import EmotionClassifierService
 from nlu_service.encoding import BatchingEncoder
-from nlu_service.engine import TextClassifier, TextEncoder
+from nlu_service.engine import RoutedClassifier, TextEncoder
 from nlu_service.engine.dates import DateParser
 from nlu_service.engine.duckling import DucklingExtractor
 from nlu_service.engine.emotions import EmotionClassifier
@@ -126,9 +126,10 @@ def create_app(
             settings.internal_secret,
             transport=transports.get("model_store"),
         )
-        cache: HotModelCache[TextClassifier] = HotModelCache(
+        # Plain heads and language-routed ones (intent classifiers, FAQ matchers) alike.
+        cache: HotModelCache[RoutedClassifier] = HotModelCache(
             store,
-            TextClassifier.from_bytes,
+            RoutedClassifier.from_bytes,
             trim=retrieve_view,
             redis_url=settings.redis_url,
             namespace=settings.cache_namespace,
@@ -186,6 +187,8 @@ def create_app(
         app.state.store = store
         app.state.cache = cache
         app.state.worker = worker
+        # The language-identification models: recognisers answer with them, classifiers route.
+        identifiers = await asyncio.to_thread(load_identifiers)
         app.state.text_classifiers = TextClassifierService(
             store,
             cache,
@@ -204,6 +207,7 @@ def create_app(
                     encoder,
                     settings,
                     wake_worker=worker.wake if settings.worker_enabled else None,
+                    identifiers=identifiers,
                 ),
             )
         for kind in (CRF, SYNONYM):
@@ -240,7 +244,7 @@ def create_app(
         app.state.data_objects = DataObjectService(store, settings)
         app.state.dashboard = DashboardService(store)
         app.state.language_recognisers = LanguageRecogniserService(
-            store, cache, await asyncio.to_thread(load_identifiers), settings
+            store, cache, identifiers, settings
         )
         unregister = register_encoder(encoder)
         worker_task: asyncio.Task[None] | None = None

@@ -34,6 +34,8 @@ class ClassifierFamily:
     extra_details: Callable[[dict[str, Any]], dict[str, Any]]
     # Training without a threshold calibrates one (and reports cross-validation metrics).
     calibrates_threshold: bool = False
+    # Samples in two or more languages train a head per language too (`engine._routing`).
+    routes_languages: bool = False
 
     @property
     def tag(self) -> str:

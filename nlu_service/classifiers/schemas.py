@@ -19,8 +19,8 @@ class ScopedCreateDetails(ClassifierCreateDetails):
 
     lid_model_file: str | None = Field(
         default=None,
-        description="The pre-trained language-identification model to load (stored and echoed "
-        "by the params; Baobab's one encoder is multilingual).",
+        description="The pre-trained language-identification model to load ('lid_za'): "
+        "retrieve without a lang_code hint uses it to pick the head of the text's language.",
         examples=["lid_za"],
     )
 

@@ -7,7 +7,14 @@ model type. Its free `params` object holds what this service owns:
 - `threshold`, `temperature`: values set at run time through `POST .../params`,
 - `params_revision`: the revision they were set for (`""` before the first training), and
 - `lid_model_file`: the language-identification model named at create or through params
-  (stored and echoed; there is one multilingual encoder, so it routes nothing).
+  (one of the shipped files, `lid_za`).
+
+Language routing (intent classifiers and FAQ matchers, `family.routes_languages`): a model
+trained on samples in two or more languages has a head per language beside the
+all-languages head (`engine.RoutedClassifier`). Retrieve uses the head of the request's
+`lang_code` hint when it is one of the 11 codes, else of the language `lid_model_file`
+identifies; a language without a head of its own, or no language, gets the all-languages
+head. A sample's `lang_code` must be one of the 11 codes (any case; stored lower case).
 
 Values set for the current revision override the ones it was trained with; a newer
 revision starts from its own trained values (a training request without threshold or
@@ -20,7 +27,7 @@ import asyncio
 import logging
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -29,7 +36,15 @@ import numpy as np
 from nlu_service.classifiers.family import ClassifierFamily
 from nlu_service.config import Settings
 from nlu_service.encoding import BatchingEncoder
-from nlu_service.engine import ALGORITHMS, DEFAULT_ALGORITHM, TextClassifier, tsne_points
+from nlu_service.engine import (
+    ALGORITHMS,
+    DEFAULT_ALGORITHM,
+    LANGUAGES,
+    RoutedClassifier,
+    normalise_lang_code,
+    tsne_points,
+)
+from nlu_service.engine.lid import MODEL_FILES, LanguageIdentifier
 from nlu_service.labelled_samples import (
     check_sample_count,
     check_string,
@@ -94,9 +109,19 @@ def effective_params(record: dict[str, Any]) -> tuple[float, float]:
     return float(threshold), float(temperature)
 
 
-def head_nbytes(classifier: TextClassifier) -> int:
+def head_nbytes(classifier: RoutedClassifier) -> int:
     """Return the memory a loaded head holds (its arrays and any index built from them)."""
     return classifier.nbytes
+
+
+def threshold_override(record: dict[str, Any]) -> float | None:
+    """Return the threshold set through params for the current revision; None if none was."""
+    params = record.get("params") or {}
+    revision = record.get("current_revision")
+    if params.get("params_revision") != (revision["id"] if revision else ""):
+        return None
+    value = params.get("threshold")
+    return None if value is None else float(value)
 
 
 def retrieve_view(record: dict[str, Any]) -> dict[str, Any]:
@@ -169,6 +194,24 @@ def _check_lid_model_file(value: str | None) -> None:
         raise InvalidInput(
             f"lid_model_file must be a non-empty name of at most {MAX_LID_MODEL_FILE_CHARS} characters"
         )
+    if value is not None and value not in MODEL_FILES:
+        raise InvalidInput(
+            f"unknown lid_model_file '{value}'; known model files: {', '.join(MODEL_FILES)}"
+        )
+
+
+def _check_lang_codes(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Return the rows with each given `lang_code` in lower case; 400 for one not of the 11."""
+    for i, row in enumerate(rows):
+        if "lang_code" not in row:
+            continue
+        code = normalise_lang_code(row["lang_code"])
+        if code is None:
+            raise InvalidInput(
+                f"samples[{i}].lang_code '{row['lang_code']}' is not one of {', '.join(LANGUAGES)}"
+            )
+        row["lang_code"] = code
+    return rows
 
 
 def _check_temperature(value: float | None) -> None:
@@ -183,18 +226,21 @@ class ClassifierService:
         self,
         family: ClassifierFamily,
         store: ModelStoreClient,
-        cache: HotModelCache[TextClassifier],
+        cache: HotModelCache[RoutedClassifier],
         encoder: BatchingEncoder,
         settings: Settings,
         *,
         wake_worker: Callable[[], None] | None = None,
+        identifiers: Mapping[str, LanguageIdentifier] | None = None,
     ) -> None:
+        """`identifiers`: the loaded language-identification models by file name (`lid_za`)."""
         self.family = family
         self.store = store
         self.cache = cache
         self.encoder = encoder
         self.settings = settings
         self._wake_worker = wake_worker or (lambda: None)
+        self.identifiers = dict(identifiers or {})
 
     # -- input checks -----------------------------------------------------------------
 
@@ -259,7 +305,7 @@ class ClassifierService:
         self, tenant: str, name: str, kind: SampleKind, samples: Sequence[LabelledTextSample]
     ) -> list[LabelledTextSample]:
         self._check_count(samples)
-        rows = rows_to_add(samples, self.settings.max_text_chars)
+        rows = _check_lang_codes(rows_to_add(samples, self.settings.max_text_chars))
         await self._writable(tenant, name)
         added = await self.store.add_samples(tenant, self.family.model_type, name, kind, rows)
         return [sample_out(s) for s in added]
@@ -268,7 +314,7 @@ class ClassifierService:
         self, tenant: str, name: str, kind: SampleKind, samples: Sequence[LabelledTextSample]
     ) -> list[LabelledTextSample]:
         self._check_count(samples)
-        rows = rows_to_update(samples, self.settings.max_text_chars)
+        rows = _check_lang_codes(rows_to_update(samples, self.settings.max_text_chars))
         await self._writable(tenant, name)
         updated = await self.store.update_samples(tenant, self.family.model_type, name, kind, rows)
         return [sample_out(s) for s in updated]
@@ -424,11 +470,31 @@ class ClassifierService:
         revision = record.get("current_revision")
         if not revision:
             raise InvalidInput(f"model '{name}' has not been trained")
-        head = await self.cache.head(tenant, record["id"], revision["id"])
-        embedding = await self.encoder.encode([text])
+        routed = await self.cache.head(tenant, record["id"], revision["id"])
         threshold, temperature = effective_params(record)
+        if routed.heads:
+            embedding, lang_code = await asyncio.gather(
+                self.encoder.encode([text]), self._language(record, text, text_input.lang_code)
+            )
+        else:
+            embedding, lang_code = await self.encoder.encode([text]), None
+        language, head = routed.head_for(lang_code)
+        if language is not None and threshold_override(record) is None:
+            # A language head calibrated its own threshold; one set through params applies to all.
+            threshold = head.threshold
         ranked = head.rank(embedding, temperature=temperature, threshold=threshold, texts=[text])[0]
         return [ScoredLabel(label=label, probability=float(p)) for label, p in ranked]
+
+    async def _language(self, record: dict[str, Any], text: str, hint: str | None) -> str | None:
+        """Return the text's language: the hint when it is one of the 11 codes, else LID's."""
+        code = normalise_lang_code(hint)
+        if code is not None:
+            return code
+        identifier = self.identifiers.get((record.get("params") or {}).get("lid_model_file") or "")
+        if identifier is None:
+            return None
+        ranked = await asyncio.to_thread(identifier.rank, text)
+        return ranked[0][0] if ranked else None
 
     async def labels(self, tenant: str, name: str) -> list[str]:
         record = await self.store.get_model(tenant, self.family.model_type, name)

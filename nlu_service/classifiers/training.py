@@ -10,7 +10,13 @@ from typing import Any
 from nlu_service.classifiers.family import ClassifierFamily
 from nlu_service.classifiers.service import DEFAULT_TEMPERATURE, DEFAULT_THRESHOLD
 from nlu_service.encoding import BulkEncoderView
-from nlu_service.engine import EvalReport, LabelledText, TrainReport, train_text_classifier
+from nlu_service.engine import (
+    EvalReport,
+    LabelledText,
+    RoutedTrainReport,
+    TrainReport,
+    train_routed_classifier,
+)
 from nlu_service.training.worker import TrainingOutcome
 from shared import ModelStoreClient
 
@@ -90,6 +96,31 @@ def build_metrics(
     return metrics
 
 
+def language_metrics(routed: RoutedTrainReport) -> dict[str, Any]:
+    """Return what a routed training adds to the metrics: each language head, each fallback."""
+    if not routed.languages and not routed.fallbacks:
+        return {}
+    heads: dict[str, Any] = {}
+    for code, report in routed.languages.items():
+        head: dict[str, Any] = {
+            "labels": list(report.labels),
+            "num_training_samples": report.training.n,
+            "training_accuracy": float(report.training.accuracy),
+        }
+        if report.calibration is not None:
+            head["threshold"] = float(report.calibration.threshold)
+        if report.validation is not None:
+            head["validation_accuracy"] = float(report.validation.accuracy)
+        heads[code] = head
+    return {"language_heads": heads, "language_fallbacks": dict(routed.fallbacks)}
+
+
+def _labelled(sample: dict[str, Any], routes: bool) -> LabelledText:
+    """Return a stored sample as training input; its language only for a routing family."""
+    lang_code = sample.get("lang_code") if routes else None
+    return LabelledText(sample["text"], sample["label"], sample.get("uuid"), lang_code)
+
+
 async def run_classifier_job(
     family: ClassifierFamily,
     store: ModelStoreClient,
@@ -98,18 +129,20 @@ async def run_classifier_job(
 ) -> TrainingOutcome:
     """Fetch the job's samples (as its tenant), fit the head in a thread, and describe it.
 
-    A job without a threshold (a calibrating family trained without one) calibrates it
+    A family that routes languages trains a head per language as well when the samples
+    carry two or more `lang_code`s (`engine.train_routed_classifier`). A job without a threshold (a calibrating family trained without one) calibrates it
     from cross-validation; calibrating families always report cross-validation metrics.
     """
     tenant, name, params = job["tenant"], job["model_name"], job.get("params") or {}
     model_type = family.model_type
     training = await store.get_samples(tenant, model_type, name, "training")
     testing = await store.get_samples(tenant, model_type, name, "testing")
-    train = [LabelledText(s["text"], s["label"], s.get("uuid")) for s in training]
-    test = [LabelledText(s["text"], s["label"], s.get("uuid")) for s in testing]
+    routes = family.routes_languages
+    train = [_labelled(s, routes) for s in training]
+    test = [_labelled(s, routes) for s in testing]
 
-    def fit() -> tuple[bytes, TrainReport]:
-        classifier, report = train_text_classifier(
+    def fit() -> tuple[bytes, RoutedTrainReport]:
+        classifier, routed = train_routed_classifier(
             encoder,  # type: ignore[arg-type]  # duck-typed TextEncoder feeding the bulk queue
             train,
             test,
@@ -118,11 +151,15 @@ async def run_classifier_job(
             threshold=_job_threshold(family, params),
             validate=family.calibrates_threshold,
         )
-        return classifier.to_bytes(), report
+        return classifier.to_bytes(), routed
 
-    artifact, report = await asyncio.to_thread(fit)
+    artifact, routed = await asyncio.to_thread(fit)
+    report: TrainReport = routed.report
     metrics = build_metrics(report, params, train, test)
+    metrics.update(language_metrics(routed))
     message = f"{report.algorithm} on {len(train)} training and {len(test)} testing samples"
+    if routed.languages:
+        message += f"; language heads: {', '.join(sorted(routed.languages))}"
     return TrainingOutcome(
         artifact=artifact, labels=list(report.labels), metrics=metrics, message=message
     )

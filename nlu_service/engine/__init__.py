@@ -2,7 +2,8 @@
 
 A plain library: no web, database or cache code. The retrieve path (`TextEncoder.encode`,
 `TextClassifier.from_bytes`, `.rank`) needs only numpy, onnxruntime and tokenizers;
-scikit-learn is imported inside fitting and t-SNE only.
+scikit-learn is imported inside fitting and t-SNE only. `RoutedClassifier` holds a head
+per language beside the all-languages head (intent classifiers and FAQ matchers).
 
     encoder = TextEncoder.load(models_dir)
     classifier, report = train_text_classifier(encoder, train, test, "svm")
@@ -25,6 +26,13 @@ from nlu_service.engine._classifier import (
 from nlu_service.engine._encoder import TextEncoder
 from nlu_service.engine._exceptions import ModelsMissing, TrainingDataError, UnknownAlgorithm
 from nlu_service.engine._metrics import EvalReport
+from nlu_service.engine._routing import (
+    LANGUAGES,
+    RoutedClassifier,
+    RoutedTrainReport,
+    normalise_lang_code,
+    train_routed_classifier,
+)
 from nlu_service.engine._scope import (
     CrossValidation,
     ThresholdCalibration,
@@ -43,11 +51,14 @@ from nlu_service.engine._tsne import tsne_points
 __all__ = [
     "ALGORITHMS",
     "DEFAULT_ALGORITHM",
+    "LANGUAGES",
     "TEXT_ALGORITHMS",
     "CrossValidation",
     "EvalReport",
     "LabelledText",
     "ModelsMissing",
+    "RoutedClassifier",
+    "RoutedTrainReport",
     "TextClassifier",
     "TextEncoder",
     "ThresholdCalibration",
@@ -57,7 +68,9 @@ __all__ = [
     "calibrate_threshold",
     "cross_validate",
     "evaluate",
+    "normalise_lang_code",
     "threshold_floor",
+    "train_routed_classifier",
     "train_text_classifier",
     "tsne_points",
 ]

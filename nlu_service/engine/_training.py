@@ -29,6 +29,8 @@ class LabelledText:
     text: str
     label: str
     uuid: str | None = None
+    # ISO 639-3 code of the text's language, when known (routes it; see `_routing`).
+    lang_code: str | None = None
 
 
 @dataclass

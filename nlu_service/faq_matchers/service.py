@@ -28,4 +28,5 @@ FAQ_MATCHERS = ClassifierFamily(
     detail_schema=FaqMatcherInstanceDetail,
     extra_details=_faq_details,
     calibrates_threshold=True,
+    routes_languages=True,
 )

@@ -36,4 +36,5 @@ INTENT_CLASSIFIERS = ClassifierFamily(
     detail_schema=IntentClassifierInstanceDetail,
     extra_details=_intent_details,
     calibrates_threshold=True,
+    routes_languages=True,
 )

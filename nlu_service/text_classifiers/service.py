@@ -23,7 +23,7 @@ from nlu_service.classifiers.service import (
 )
 from nlu_service.config import Settings
 from nlu_service.encoding import BatchingEncoder
-from nlu_service.engine import TextClassifier
+from nlu_service.engine import RoutedClassifier
 from nlu_service.labelled_samples import sample_out
 from shared import HotModelCache, ModelStoreClient
 from shared.wire import TextClassifierCreateDetails, TextClassifierInstanceDetail
@@ -51,7 +51,7 @@ class TextClassifierService(ClassifierService):
     def __init__(
         self,
         store: ModelStoreClient,
-        cache: HotModelCache[TextClassifier],
+        cache: HotModelCache[RoutedClassifier],
         encoder: BatchingEncoder,
         settings: Settings,
         *,
