@@ -28,6 +28,8 @@ _ERRORS: dict[int, type[BaobabError]] = {
 }
 
 _PREFIX = "/internal/v1"
+# Seconds an idle pooled connection is kept: below uvicorn's 5 s keep-alive timeout.
+KEEPALIVE_S = 2.0
 
 
 def _detail(response: httpx.Response) -> str:
@@ -58,7 +60,11 @@ class ModelStoreClient:
             base_url=base_url.rstrip("/"),
             transport=transport,
             timeout=timeout,
-            limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+            # Idle connections are dropped well before the server's keep-alive timeout
+            # (uvicorn: 5 s), so a request is not sent on a connection the server is closing.
+            limits=httpx.Limits(
+                max_connections=100, max_keepalive_connections=20, keepalive_expiry=KEEPALIVE_S
+            ),
             # Internal calls never go through a proxy configured for the machine.
             trust_env=False,
         )
@@ -86,7 +92,14 @@ class ModelStoreClient:
             )
         )
         try:
-            response = await self._http.send(request)
+            try:
+                response = await self._http.send(request)
+            except httpx.RemoteProtocolError:
+                # The server closed a pooled connection as the request went out: nothing was
+                # processed. Only reads are sent again; a write's fate is unknown.
+                if method not in ("GET", "HEAD"):
+                    raise
+                response = await self._http.send(request)
         except httpx.TransportError as exc:
             raise Unavailable(f"model store unreachable: {type(exc).__name__}: {exc}") from exc
         if response.status_code >= 400:

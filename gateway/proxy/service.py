@@ -60,7 +60,10 @@ class Forwarder:
         transports = transports or {}
         self._secret = settings.internal_secret
         timeout = httpx.Timeout(settings.proxy_timeout_s, connect=settings.proxy_connect_timeout_s)
-        limits = httpx.Limits(max_connections=512, max_keepalive_connections=128)
+        # Idle connections go before the services' keep-alive timeout (uvicorn: 5 s).
+        limits = httpx.Limits(
+            max_connections=512, max_keepalive_connections=128, keepalive_expiry=2.0
+        )
         urls = {"nlu": settings.nlu_url, "vision": settings.vision_url}
         self.clients: dict[Service, httpx.AsyncClient] = {
             name: httpx.AsyncClient(

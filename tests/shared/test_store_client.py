@@ -263,3 +263,26 @@ async def test_worker_calls_are_signed_as_the_system(tenant: str) -> None:
 
 async def test_ready_is_true_against_a_ready_store(client: ModelStoreClient) -> None:
     assert await client.ready() is True
+
+
+async def test_a_read_on_a_connection_the_server_closed_is_sent_once_more(tenant: str) -> None:
+    """The keep-alive race: the server drops a pooled connection as a request goes out."""
+    seen: list[str] = []
+
+    def drop_first(request: httpx.Request) -> httpx.Response:
+        seen.append(request.method)
+        if len(seen) % 2 == 1:
+            raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
+        return httpx.Response(200, json=[])
+
+    c = ModelStoreClient("http://model-store", "s", transport=httpx.MockTransport(drop_first))
+    try:
+        assert await c.list_models(tenant, TC) == []
+        assert seen == ["GET", "GET"]
+        # A write is not sent twice: its fate is unknown, so the caller hears of it.
+        seen.clear()
+        with pytest.raises(Unavailable, match="RemoteProtocolError"):
+            await c.claim_job("nlu", "w", 5)
+        assert seen == ["POST"]
+    finally:
+        await c.aclose()
