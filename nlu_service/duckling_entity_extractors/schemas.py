@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from nlu_service.records.schemas import RecordInstanceDetail
+from nlu_service.records.schemas import RecordCreateDetails, RecordInstanceDetail
 from shared.wire import ModelParams, WireModel
 
 REFERENCE_TIME_DOC = (
@@ -21,28 +21,13 @@ DIMS_DOC = (
 )
 
 
-class DucklingEntityExtractorCreateDetails(WireModel):
+class DucklingEntityExtractorCreateDetails(RecordCreateDetails):
     """`duckling_entity_extractor_create_details`: what `POST /duckling_entity_extractors` takes."""
 
-    name: str = Field(
-        description="The sluggy-url-friendly-name of the instance.", examples=["example_instance"]
-    )
-    long_name: str | None = Field(
-        default=None, description="The human-friendly-name of the instance."
-    )
-    desc: str | None = Field(
-        default=None, description="The longer description of this instance's purpose."
-    )
     reference_time: str | None = Field(
         default="", description=REFERENCE_TIME_DOC, examples=["2017-12-10"]
     )
     dims: list[str] | None = Field(default=None, description=DIMS_DOC, examples=[["time"]])
-    load_from_store: bool = Field(
-        description="Load the model of this name from the trash instead of creating a new one."
-    )
-    revision_uuid: str | None = Field(
-        default=None, description="With load_from_store, the revision of the model to restore."
-    )
 
 
 class DucklingEntityExtractorInstanceDetail(RecordInstanceDetail):

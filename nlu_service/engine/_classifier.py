@@ -644,6 +644,17 @@ def _nn_leave_one_out_scale(
     return _fit_scale(raw, y[usable])
 
 
+def read_artifact(data: bytes, what: str) -> tuple[Any, dict[str, npt.NDArray[Any]]]:
+    """Return the JSON header and the arrays of an npz artifact (no pickles); ValueError if not one."""
+    try:
+        with np.load(io.BytesIO(data), allow_pickle=False) as archive:
+            arrays = {name: archive[name] for name in archive.files}
+        header = json.loads(arrays.pop("header").tobytes().decode())
+    except Exception as exc:  # zipfile, pickle refusal, KeyError, EOFError, bad JSON...
+        raise ValueError(f"not a {what} artifact: {exc}") from exc
+    return header, arrays
+
+
 class TextClassifier:
     """A trained head: embeddings (and texts) in, calibrated label probabilities out (numpy only)."""
 
@@ -843,12 +854,7 @@ class TextClassifier:
     @classmethod
     def from_bytes(cls, data: bytes) -> TextClassifier:
         """Return the classifier stored by `to_bytes`; ValueError if the bytes are not one."""
-        try:
-            with np.load(io.BytesIO(data), allow_pickle=False) as archive:
-                arrays = {name: archive[name] for name in archive.files}
-            header = json.loads(arrays.pop("header").tobytes().decode())
-        except Exception as exc:  # zipfile, pickle refusal, KeyError, EOFError, bad JSON...
-            raise ValueError(f"not a text classifier artifact: {exc}") from exc
+        header, arrays = read_artifact(data, "text classifier")
         return cls._from_parts(header, arrays)
 
     @classmethod

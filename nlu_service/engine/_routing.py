@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from nlu_service.engine._classifier import TextClassifier
+from nlu_service.engine._classifier import TextClassifier, read_artifact
 from nlu_service.engine._encoder import TextEncoder
 from nlu_service.engine._metrics import EvalReport
 from nlu_service.engine._training import LabelledText, TrainReport, train_text_classifier
@@ -185,12 +185,7 @@ class RoutedClassifier:
     @classmethod
     def from_bytes(cls, data: bytes) -> RoutedClassifier:
         """Return the classifier in a routed or a plain head's artifact; ValueError otherwise."""
-        try:
-            with np.load(io.BytesIO(data), allow_pickle=False) as archive:
-                arrays = {name: archive[name] for name in archive.files}
-            header = json.loads(arrays.pop("header").tobytes().decode())
-        except Exception as exc:  # zipfile, pickle refusal, KeyError, EOFError, bad JSON...
-            raise ValueError(f"not a classifier artifact: {exc}") from exc
+        header, arrays = read_artifact(data, "classifier")
         if isinstance(header, dict) and header.get("format") != FORMAT_NAME:
             return cls(TextClassifier.from_bytes(data))
         return cls._from_parts(header, arrays)

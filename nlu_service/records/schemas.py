@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Any
+
+from pydantic import ConfigDict, Field
 
 from shared.wire import WireModel
 
 
+def _store_fields_last(schema: dict[str, Any]) -> None:
+    """Document `load_from_store` and `revision_uuid` after a family's own fields, as the spec does."""
+    properties = schema.get("properties", {})
+    for name in ("load_from_store", "revision_uuid"):
+        if name in properties:
+            properties[name] = properties.pop(name)
+
+
 class RecordCreateDetails(WireModel):
-    """The create request of a family whose records have no params of their own."""
+    """The create request every named-record family shares (`*_create_details` in the spec).
+
+    A family adds its own fields by subclassing; the schema lists them before `load_from_store`.
+    """
+
+    model_config = ConfigDict(json_schema_extra=_store_fields_last)
 
     name: str = Field(
         description="The sluggy-url-friendly-name of the instance.", examples=["example_instance"]

@@ -9,22 +9,13 @@ from __future__ import annotations
 from pydantic import Field
 
 from nlu_service.engine.sim_words import DEFAULT_THRESHOLD, DEFAULT_WORD_MANIFOLD
-from nlu_service.records.schemas import RecordInstanceDetail
+from nlu_service.records.schemas import RecordCreateDetails, RecordInstanceDetail
 from shared.wire import WireModel
 
 
-class SimWordEntityExtractorCreateDetails(WireModel):
+class SimWordEntityExtractorCreateDetails(RecordCreateDetails):
     """`sim_word_entity_extractor_create_details`: what `POST /sim_word_entity_extractors` takes."""
 
-    name: str = Field(
-        description="The sluggy-url-friendly-name of the instance.", examples=["example_instance"]
-    )
-    long_name: str | None = Field(
-        default=None, description="The human-friendly-name of the instance."
-    )
-    desc: str | None = Field(
-        default=None, description="The longer description of this instance's purpose."
-    )
     similar_words: list[str] | None = Field(
         default=None,
         description="The seed words to test against (1-100; required unless load_from_store).",
@@ -41,12 +32,6 @@ class SimWordEntityExtractorCreateDetails(WireModel):
         description=f"The word manifold name; every accepted name uses Baobab's sentence "
         f"encoder. {DEFAULT_WORD_MANIFOLD} when absent.",
         examples=[DEFAULT_WORD_MANIFOLD],
-    )
-    load_from_store: bool = Field(
-        description="Load the model of this name from the trash instead of creating a new one."
-    )
-    revision_uuid: str | None = Field(
-        default=None, description="With load_from_store, the revision of the model to restore."
     )
 
 

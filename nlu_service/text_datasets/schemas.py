@@ -4,21 +4,13 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from nlu_service.records.schemas import RecordCreateDetails
 from shared.wire import WireModel
 
 
-class TextDatasetCreateDetails(WireModel):
+class TextDatasetCreateDetails(RecordCreateDetails):
     """`text_dataset_create_details`: what `POST /text_datasets` takes."""
 
-    name: str = Field(
-        description="The sluggy-url-friendly-name of the instance.", examples=["example_instance"]
-    )
-    long_name: str | None = Field(
-        default=None, description="The human-friendly-name of the instance."
-    )
-    desc: str | None = Field(
-        default=None, description="The longer description of this instance's purpose."
-    )
     load_from_store: bool = Field(
         description="Load the dataset of this name from the trash instead of creating a new one."
     )
