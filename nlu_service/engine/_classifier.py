@@ -11,7 +11,10 @@ Artifact format (`TextClassifier.to_bytes`): a numpy `.npz` archive, read with
 `allow_pickle=False`, holding
 
 - `header`: uint8 array, UTF-8 JSON `{"format": "baobab.text_classifier", "version": 1,
-  "algorithm", "labels", "temperature", "threshold", "scale", "dim"}`;
+  "algorithm", "labels", "temperature", "threshold", "scale", "dim", "min_similarity"}`
+  (`min_similarity` null or absent when the head has no out-of-scope floor);
+- `scope_embeddings` float16 [M, d], optional in every head: up to 32 unit training
+  embeddings per label, the out-of-scope floor's prototypes (see `scope_floor`);
 - the head's arrays, all float32 unless noted, L = len(labels), d = dim:
   - logistic_regression, svm: `weights` [L, d], `bias` [L];
   - naive_bayes: `means` [L, d], `variances` [L, d], `log_priors` [L];
@@ -22,15 +25,20 @@ Artifact format (`TextClassifier.to_bytes`): a numpy `.npz` archive, read with
     (their UTF-8 bytes, one after the other) and `text_ends` int64 [N] (where each ends),
     and `offsets` int64 [L]; `dim` comes from the header, the head reads no embedding;
   - fully_connected_neural_net: `hidden_weights` float16 [H, d], `hidden_bias` [H],
-    `output_weights` [L, H], `output_bias` [L] (one hidden layer of ReLU units).
+    `output_weights` [L, H], `output_bias` [L] (one hidden layer of ReLU units);
+  - hybrid: `weights` [L, d] and `bias` [L] as logistic regression, plus the n-gram block:
+    `ngram_weights` float16 [L, V], the V terms as `ngram_terms` uint8 (UTF-8, one after
+    the other) and `ngram_ends` int64 [V], `ngram_idf` [V], and `ngram_chars` int64 [1]
+    (the first that many terms are character n-grams, the rest word n-grams; `_features`).
 
 Scores are `scale * raw`, where raw is X @ weights.T + bias (linear heads), the per-class
 Gaussian log-likelihood plus log prior (naive Bayes), the highest cosine similarity to a
 training example of each class, minus the smallest L1 distance to one, or the highest
 character-trigram Dice similarity of the text to a training text of each class (`_ngrams`)
 (nearest neighbour heads), or the network's output (relu(X @ hidden_weights.T +
-hidden_bias) @ output_weights.T + output_bias). `scale` calibrates raw scores into logits:
-it is 1 for logistic regression and fitted for the others (see `_fit_scale`): on held-out
+hidden_bias) @ output_weights.T + output_bias), or for the hybrid head X @ weights.T +
+bias + features(text) @ ngram_weights.T. `scale` calibrates raw scores into logits:
+it is 1 for the logistic regressions (plain and hybrid) and fitted for the others (see `_fit_scale`): on held-out
 folds, or leaving each example out for the nearest-neighbour heads.
 """
 
@@ -131,7 +139,7 @@ _CALIBRATION_MAX_SAMPLES = 4000
 # embedding (times a block weight) beside the TF-IDF n-gram blocks of `_features`. With few
 # samples per label the embedding carries more of the answer, so its block weight is
 # HYBRID_FEW_SHOT_WEIGHT below HYBRID_FEW_SHOT_PER_LABEL samples per label, else 1. Measured
-# on banking77 (README, "Intent classifiers"): all data 94.2% (LR alone 92.3%), 8 per
+# on banking77 (README, "Accuracy"): all data 94.2% (LR alone 92.3%), 8 per
 # intent 84.0% with weight 3 (80.6% with weight 1; LR alone 83.7%).
 HYBRID_C = 30.0
 HYBRID_FEW_SHOT_PER_LABEL = 20
@@ -517,7 +525,8 @@ def scope_floor(
         sims = unit[start : start + 1024] @ unit.T
         sims[np.arange(len(sims)), np.arange(start, start + len(sims))] = -np.inf
         nearest[start : start + len(sims)] = sims.max(axis=1)
-    return unit.astype(np.float16), float(np.percentile(nearest, SCOPE_PERCENTILE)) - SCOPE_MARGIN
+    floor = float(np.percentile(nearest, SCOPE_PERCENTILE)) - SCOPE_MARGIN
+    return unit.astype(np.float16), max(floor, -1.0)
 
 
 def _stored_texts(a: dict[str, npt.NDArray[Any]]) -> list[str]:
