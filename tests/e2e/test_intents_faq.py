@@ -94,3 +94,50 @@ def test_faq_matcher_answers_and_other_tenant_gets_404(stack: Stack) -> None:
     assert intruder.faq_matcher_get_details_all() == []
     assert len(owner.faq_matcher_get_training_samples("help")) == 9
     assert owner.faq_matcher_get_details("help").threshold == details.threshold
+
+
+def test_intent_classifier_routes_by_language_through_the_client(stack: Stack) -> None:
+    """English and isiZulu samples: `lid_za` sends isiZulu to the isiZulu head.
+
+    `banking` exists only in English and `thanks` only in isiZulu; with threshold 0 retrieve
+    answers every label of the head it used, so the labels show which head that was.
+    """
+    from tests.nlu_service.intent_classifiers.test_language_routing import (
+        ENGLISH_WEATHER,
+        ZULU,
+        ZULU_WEATHER,
+    )
+    from tests.nlu_service.support import INTENTS
+
+    api = feersum_nlu.IntentClassifiersApi(client_for(stack, new_tenant_key(stack, "routing")))
+    api.intent_classifier_create(
+        feersum_nlu.IntentClassifierCreateDetails(
+            name="bilingual", lid_model_file="lid_za", load_from_store=False
+        )
+    )
+    rows = [
+        feersum_nlu.LabelledTextSample(text=t, label=label, lang_code=code)
+        for code, intents in (("eng", INTENTS), ("zul", ZULU))
+        for label, texts in intents.items()
+        for t in texts
+    ]
+    added = api.intent_classifier_add_training_samples("bilingual", rows)
+    assert {s.lang_code for s in added} == {"eng", "zul"}
+    api.intent_classifier_train(
+        "bilingual", feersum_nlu.TrainDetails(immediate_mode=True, threshold=0.0)
+    )
+
+    def labels(text: str, lang_code: str | None = None) -> set[str]:
+        answer = api.intent_classifier_retrieve(
+            "bilingual", feersum_nlu.TextInput(text=text, lang_code=lang_code)
+        )
+        return {scored.label for scored in answer}
+
+    assert labels(ZULU_WEATHER) == set(ZULU)  # identified as isiZulu by lid_za
+    assert labels(ENGLISH_WEATHER) == set(INTENTS)
+    assert labels(ENGLISH_WEATHER, lang_code="zul") == set(ZULU)  # the hint wins
+    with pytest.raises(ApiException) as exc:
+        api.intent_classifier_add_training_samples(
+            "bilingual", [feersum_nlu.LabelledTextSample(text="hallo", label="x", lang_code="xx")]
+        )
+    assert status_of(exc) == 400
