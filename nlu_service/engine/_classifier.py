@@ -698,6 +698,10 @@ class TextClassifier:
         if (min_similarity is None) != (_SCOPE_ARRAY not in arrays):
             raise ValueError("min_similarity and scope_embeddings come together")
         self.min_similarity = None if min_similarity is None else float(min_similarity)
+        # Stored as float16; widened once here, not on every retrieve (numpy's float16 matmul
+        # is slow: 1.9 ms against 0.1 ms for banking77's 2,464 prototypes).
+        scope = arrays.get(_SCOPE_ARRAY)
+        self._scope = None if scope is None else scope.astype(np.float32)
         if algorithm == "nearest_neighbour_fuzzy":
             if dim is None:
                 raise ValueError(f"{algorithm} needs the embedding width (dim)")
@@ -716,7 +720,8 @@ class TextClassifier:
     def nbytes(self) -> int:
         """Return the memory the loaded head holds: its arrays and what scoring built from them."""
         held = sum(a.nbytes for a in self.arrays.values())
-        return int(held + getattr(self._prepared, "nbytes", 0))
+        widened = 0 if self._scope is None else self._scope.nbytes
+        return int(held + widened + getattr(self._prepared, "nbytes", 0))
 
     @classmethod
     def fit(
@@ -828,9 +833,9 @@ class TextClassifier:
     def nearest_similarity(self, embeddings: npt.ArrayLike) -> FloatArray:
         """Return each row's highest cosine similarity to a scope prototype (-1 if none kept)."""
         x = _unit_rows(_as_matrix(embeddings, self.dim))
-        if _SCOPE_ARRAY not in self.arrays:
+        if self._scope is None:
             return np.full(len(x), -1.0, dtype=np.float32)
-        return (x @ self.arrays[_SCOPE_ARRAY].astype(np.float32).T).max(axis=1)  # type: ignore[no-any-return]
+        return (x @ self._scope.T).max(axis=1)  # type: ignore[no-any-return]
 
     def predict(
         self, embeddings: npt.ArrayLike, *, texts: Sequence[str] | None = None

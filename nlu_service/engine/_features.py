@@ -25,6 +25,7 @@ import math
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -126,7 +127,7 @@ class NgramVocabulary:
             vals.extend(weights.tolist())
         return np.asarray(cols, np.int64), np.asarray(vals, np.float32)
 
-    def matrix(self, texts: Sequence[str]):  # type: ignore[no-untyped-def]
+    def matrix(self, texts: Sequence[str]) -> Any:
         """Return the features of `texts` as a scipy CSR matrix [len(texts), size] (fitting only)."""
         from scipy import sparse
 
