@@ -2,41 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
-
-from fastapi import APIRouter, Depends, Path, Request
-
 from nlu_service.date_parsers.schemas import DateEntity
-from nlu_service.date_parsers.service import DateParserService
-from nlu_service.deps import TenantDep
-from shared.wire import ErrorBody, TextInput
+from nlu_service.instance_routes import add_retrieve, generic_router, state_service
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": ErrorBody, "description": "bad request"},
-    401: {"model": ErrorBody, "description": "API key is missing or invalid"},
-    404: {"model": ErrorBody, "description": "no model of that name"},
-}
+router = generic_router("date_parsers")
 
-router = APIRouter(prefix="/nlu/v2/date_parsers", tags=["date_parsers"], responses=ERRORS)
-
-
-async def get_service(request: Request) -> DateParserService:
-    service: DateParserService = request.app.state.date_parsers
-    return service
-
-
-ServiceDep = Annotated[DateParserService, Depends(get_service)]
-InstanceName = Annotated[str, Path(description="The name of the model instance: `generic`.")]
-
-
-@router.post(
-    "/{instance_name}/retrieve",
+add_retrieve(
+    router,
+    state_service("date_parsers"),
     operation_id="date_parser_retrieve",
     summary="Extract dates.",
+    description="Parse one or more dates from text (English, Afrikaans, isiZulu), relative to now.",
     response_model=list[DateEntity],
 )
-async def retrieve(
-    tenant: TenantDep, service: ServiceDep, instance_name: InstanceName, text_input: TextInput
-) -> list[DateEntity]:
-    """Parse one or more dates from text (English, Afrikaans, isiZulu), relative to now."""
-    return await service.retrieve(tenant, instance_name, text_input)

@@ -30,6 +30,8 @@ from pathlib import Path
 
 import numpy as np
 
+from nlu_service.engine._npz import npz_bytes
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 MODEL_FILE = "emotions_goemotions.npz"
 FORMAT_VERSION = 1
@@ -40,19 +42,6 @@ _TOKEN = re.compile(r"(?u)\b\w\w+\b")
 def model_path() -> Path:
     """Return the path of the shipped `generic` emotion model."""
     return DATA_DIR / MODEL_FILE
-
-
-def _npz_bytes(**arrays: np.ndarray) -> bytes:
-    """Return an npz archive whose bytes depend on the arrays alone (fixed member dates)."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, array in arrays.items():
-            member = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-            member.compress_type = zipfile.ZIP_DEFLATED
-            member_bytes = io.BytesIO()
-            np.lib.format.write_array(member_bytes, np.asarray(array), allow_pickle=False)
-            archive.writestr(member, member_bytes.getvalue(), compresslevel=9)
-    return buffer.getvalue()
 
 
 def terms(text: str) -> list[str]:
@@ -137,7 +126,7 @@ class EmotionClassifier:
         return sorted(pairs, key=lambda pair: (-pair[1], pair[0]))
 
     def to_bytes(self) -> bytes:
-        return _npz_bytes(
+        return npz_bytes(
             format_version=np.array(FORMAT_VERSION, dtype=np.int32),
             labels=np.array(self.labels, dtype=np.str_),
             vocabulary=np.array(self.vocabulary, dtype=np.str_),

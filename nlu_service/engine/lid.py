@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from nlu_service.engine._npz import npz_bytes
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 #: The model files that ship with Baobab, by the name the Feersum API uses.
 MODEL_FILES: dict[str, str] = {"lid_za": "lid_za.npz"}
@@ -48,23 +50,6 @@ def char_ngrams(text: str, n_min: int, n_max: int) -> list[str]:
     for n in range(n_min, n_max + 1):
         grams.extend(padded[i : i + n] for i in range(len(padded) - n + 1))
     return grams
-
-
-def _npz_bytes(**arrays: np.ndarray) -> bytes:
-    """Return an npz archive of the arrays whose bytes depend on nothing but the arrays.
-
-    `np.savez_compressed` stamps each member with the current time; a committed model file
-    should be rebuilt byte for byte by its script, so members get a fixed date here.
-    """
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        for name, array in arrays.items():
-            member = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
-            member.compress_type = zipfile.ZIP_DEFLATED
-            member_bytes = io.BytesIO()
-            np.lib.format.write_array(member_bytes, np.asarray(array), allow_pickle=False)
-            archive.writestr(member, member_bytes.getvalue(), compresslevel=9)
-    return buffer.getvalue()
 
 
 def model_path(name: str) -> Path:
@@ -147,7 +132,7 @@ class LanguageIdentifier:
         ngrams = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
         if any(_SEPARATOR in g for g in ngrams):
             raise ValueError("an n-gram holds the separator character")
-        return _npz_bytes(
+        return npz_bytes(
             format_version=np.array(FORMAT_VERSION),
             labels=np.array(self.labels),
             ngram_range=np.array(self.ngram_range, dtype=np.int32),

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Depends
-
-from nlu_service.deps import TenantDep
+from nlu_service.instance_routes import add_labels, add_retrieve
 from nlu_service.language_recognisers.schemas import (
     LanguageRecogniserCreateDetails,
     LanguageRecogniserInstanceDetail,
 )
-from nlu_service.language_recognisers.service import MODEL_TYPE, LanguageRecogniserService
+from nlu_service.language_recognisers.service import MODEL_TYPE
 from nlu_service.records.endpoints import InstanceName, build_router, errors, service_dependency
 from nlu_service.records.family import RecordFamily
-from shared.wire import ScoredLabel, TextInput
+from shared.wire import ScoredLabel
 
 FAMILY = RecordFamily(
     model_type=MODEL_TYPE,
@@ -38,43 +36,31 @@ lr4_router = APIRouter(
     tags=["lr4_language_recognisers"],
     responses=errors(FAMILY),
 )
-ServiceDep = Annotated[LanguageRecogniserService, Depends(service_dependency(FAMILY))]
+get_service = service_dependency(FAMILY)
+RETRIEVE_SUMMARY = "Recognise the language the text is written in."
 
-
-@router.post(
-    "/{instance_name}/retrieve",
+add_retrieve(
+    router,
+    get_service,
     operation_id="language_recogniser_retrieve",
-    summary="Recognise the language the text is written in.",
+    summary=RETRIEVE_SUMMARY,
+    description=f"{RETRIEVE_SUMMARY} Returns the list of scored language codes (ISO 639-3).",
     response_model=list[ScoredLabel],
+    instance_name=InstanceName,
 )
-async def retrieve(
-    tenant: TenantDep, service: ServiceDep, instance_name: InstanceName, text_input: TextInput
-) -> list[ScoredLabel]:
-    """Recognise the language the text is written in. Returns the list of scored language codes (ISO 639-3)."""
-    return await service.retrieve(tenant, instance_name, text_input)
-
-
-@router.get(
-    "/{instance_name}/labels",
+add_labels(
+    router,
+    get_service,
     operation_id="language_recogniser_get_labels",
-    summary="Get list of possible labels.",
-    response_model=list[str],
+    description="Return the recogniser's language codes (ISO 639-3).",
+    instance_name=InstanceName,
 )
-async def get_labels(
-    tenant: TenantDep, service: ServiceDep, instance_name: InstanceName
-) -> list[str]:
-    """Return the recogniser's language codes (ISO 639-3)."""
-    return await service.labels(tenant, instance_name)
-
-
-@lr4_router.post(
-    "/{instance_name}/retrieve",
+add_retrieve(
+    lr4_router,
+    get_service,
     operation_id="lr4_language_recogniser_retrieve",
-    summary="Recognise the language the text is written in.",
+    summary=RETRIEVE_SUMMARY,
+    description="The older path (deprecated): the same answer as `language_recogniser_retrieve`.",
     response_model=list[ScoredLabel],
+    instance_name=InstanceName,
 )
-async def lr4_retrieve(
-    tenant: TenantDep, service: ServiceDep, instance_name: InstanceName, text_input: TextInput
-) -> list[ScoredLabel]:
-    """The older path (deprecated): the same answer as `language_recogniser_retrieve`."""
-    return await service.retrieve(tenant, instance_name, text_input)
