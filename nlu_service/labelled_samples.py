@@ -73,3 +73,18 @@ def rows_to_update(samples: Sequence[LabelledTextSample], max_chars: int) -> lis
             row["label"] = check_string(s.label, f"samples[{i}].label", max_chars)
         rows.append(_optional_fields(row, s))
     return rows
+
+
+def rows_to_delete(samples: Sequence[Any]) -> list[dict[str, Any]]:
+    """Return the store rows naming the samples to delete: by uuid, else by text; 400 if neither."""
+    rows: list[dict[str, Any]] = []
+    for i, s in enumerate(samples):
+        if s.uuid:
+            rows.append({"uuid": s.uuid})
+        elif s.text:
+            rows.append({"text": s.text})
+        else:
+            raise InvalidInput(
+                f"samples[{i}] needs a uuid or a text to say which samples to delete"
+            )
+    return rows

@@ -8,14 +8,20 @@ No `from __future__ import annotations` here: the route signatures name the fami
 schemas through closure variables, which FastAPI can only see as evaluated annotations.
 """
 
-from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Request
+from fastapi import APIRouter, Body, Depends, Query
 
 from nlu_service.classifiers.family import ClassifierFamily
 from nlu_service.classifiers.service import ClassifierService, SampleKind
 from nlu_service.deps import TenantDep
+from nlu_service.records.endpoints import (
+    Endpoint,
+    InstanceName,
+    Tagged,
+    lifecycle_endpoints,
+    service_dependency,
+)
 from shared.wire import (
     ClassLabelPair,
     ErrorBody,
@@ -36,7 +42,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     429: {"model": ErrorBody, "description": "rate limited, or the encoder queue is full"},
 }
 
-InstanceName = Annotated[str, Path(description="The name of the model instance.")]
 Samples = Annotated[list[LabelledTextSample], Body(description="List of labelled text samples.")]
 Index = Annotated[int, Query(description="The sample index to start from.")]
 Length = Annotated[int | None, Query(alias="len", description="The number of samples to return.")]
@@ -57,93 +62,8 @@ def build_router(family: ClassifierFamily) -> APIRouter:
         "response_model_exclude_none": True,
     }
 
-    Service = Annotated[ClassifierService, Depends(_service_dependency(family))]
-    CreateDetails = Annotated[family.create_schema, Body()]  # type: ignore[name-defined]
-
-    async def create(tenant: TenantDep, service: Service, create_details: CreateDetails) -> Any:
-        return await service.create(tenant, create_details)
-
-    async def get_details_all(tenant: TenantDep, service: Service) -> Any:
-        return await service.list_all(tenant)
-
-    async def get_details(tenant: TenantDep, service: Service, instance_name: InstanceName) -> Any:
-        return await service.details(tenant, instance_name)
-
-    async def delete(tenant: TenantDep, service: Service, instance_name: InstanceName) -> Any:
-        return await service.trash(tenant, instance_name)
-
-    async def vaporise(tenant: TenantDep, service: Service, instance_name: InstanceName) -> Any:
-        return await service.vaporise(tenant, instance_name)
-
-    router.add_api_route(
-        "",
-        create,
-        methods=["POST"],
-        operation_id=f"{op}_create",
-        summary=f"Create a {noun}.",
-        description=f"Create a new {noun} or reload one from the trash. Returns the details of the new or loaded instance.",
-        **detail,
-    )
-    router.add_api_route(
-        "",
-        get_details_all,
-        methods=["GET"],
-        operation_id=f"{op}_get_details_all",
-        summary=f"Get list of loaded {noun}s.",
-        description=f"Get the list of loaded {noun}s.",
-        response_model=list[family.detail_schema],  # type: ignore[name-defined]
-        response_model_exclude_none=True,
-    )
-    router.add_api_route(
-        "/{instance_name}",
-        get_details,
-        methods=["GET"],
-        operation_id=f"{op}_get_details",
-        summary="Get details of named instance.",
-        description=f"Get the details of the named {noun} instance.",
-        **detail,
-    )
-    router.add_api_route(
-        "/{instance_name}",
-        delete,
-        methods=["DELETE"],
-        operation_id=f"{op}_del",
-        summary="Delete named instance.",
-        description="Move the named instance to the trash and return its details; `create` with `load_from_store` brings it back.",
-        **detail,
-    )
-    router.add_api_route(
-        "/{instance_name}/vaporise",
-        vaporise,
-        methods=["POST"],
-        operation_id=f"{op}_vaporise",
-        summary="Vaporise the named model.",
-        description="Permanently vaporise a model even if not trashed: its samples and revisions go too.",
-        **detail,
-    )
-
-    sample_kinds: tuple[tuple[SampleKind, str], ...] = (
-        ("training", "training_samples"),
-        ("testing", "testing_samples"),
-    )
-    for kind, path in sample_kinds:
-        _add_sample_routes(router, family, kind, path)
-
-    async def train(
-        tenant: TenantDep,
-        service: Service,
-        instance_name: InstanceName,
-        train_details: TrainDetails,
-    ) -> Any:
-        return await service.train(tenant, instance_name, train_details)
-
-    async def set_params(
-        tenant: TenantDep, service: Service, instance_name: InstanceName, model_params: ModelParams
-    ) -> Any:
-        return await service.set_params(tenant, instance_name, model_params)
-
-    async def get_params(tenant: TenantDep, service: Service, instance_name: InstanceName) -> Any:
-        return await service.get_params(tenant, instance_name)
+    Service = Annotated[ClassifierService, Depends(service_dependency(family))]
+    ops = lifecycle_endpoints(family, family.create_schema, ModelParams) | trained_endpoints(family)
 
     async def online_training_samples(
         tenant: TenantDep,
@@ -154,14 +74,6 @@ def build_router(family: ClassifierFamily) -> APIRouter:
         return await service.online_training_samples(
             tenant, instance_name, labelled_text_sample_list
         )
-
-    async def retrieve(
-        tenant: TenantDep, service: Service, instance_name: InstanceName, text_input: TextInput
-    ) -> Any:
-        return await service.retrieve(tenant, instance_name, text_input)
-
-    async def get_labels(tenant: TenantDep, service: Service, instance_name: InstanceName) -> Any:
-        return await service.labels(tenant, instance_name)
 
     async def curate(
         tenant: TenantDep, service: Service, instance_name: InstanceName, label_pair: ClassLabelPair
@@ -180,114 +92,108 @@ def build_router(family: ClassifierFamily) -> APIRouter:
     async def tsne_get(tenant: TenantDep, service: Service, instance_name: InstanceName) -> Any:
         return await service.tsne_get(tenant, instance_name)
 
-    threshold_note = (
-        " Labels under the model's threshold are left out: an empty list means no match."
-        if family.calibrates_threshold
-        else ""
+    ops |= {
+        "online_training_samples": online_training_samples,
+        "curate": curate,
+        "tsne_post": tsne_post,
+        "tsne_get": tsne_get,
+    }
+
+    def add_routes(routes: list[tuple[str, str, str, str, str, dict[str, Any]]]) -> None:
+        for path, method, name, summary, description, answer in routes:
+            router.add_api_route(
+                path,
+                ops[name],
+                methods=[method],
+                operation_id=f"{op}_{name}",
+                summary=summary,
+                description=description,
+                **answer,
+            )
+
+    calibrates = family.calibrates_threshold
+    add_routes([
+        ("", "POST", "create", f"Create a {noun}.",
+         f"Create a new {noun} or reload one from the trash. Returns the details of the new or loaded instance.",
+         detail),
+        ("", "GET", "get_details_all", f"Get list of loaded {noun}s.", f"Get the list of loaded {noun}s.",
+         {"response_model": list[family.detail_schema], "response_model_exclude_none": True}),  # type: ignore[name-defined]
+        ("/{instance_name}", "GET", "get_details", "Get details of named instance.",
+         f"Get the details of the named {noun} instance.", detail),
+        ("/{instance_name}", "DELETE", "del", "Delete named instance.",
+         "Move the named instance to the trash and return its details; `create` with `load_from_store` brings it back.",
+         detail),
+        ("/{instance_name}/vaporise", "POST", "vaporise", "Vaporise the named model.",
+         "Permanently vaporise a model even if not trashed: its samples and revisions go too.", detail),
+    ])  # fmt: skip
+
+    sample_kinds: tuple[tuple[SampleKind, str], ...] = (
+        ("training", "training_samples"),
+        ("testing", "testing_samples"),
     )
-    router.add_api_route(
-        "/{instance_name}/train",
-        train,
-        methods=["POST"],
-        operation_id=f"{op}_train",
-        summary=f"Train the named {noun}.",
-        description="Queue training on the samples already provided; with `immediate_mode` answer when it is done."
-        + (
-            " Without a threshold, one is calibrated from the training data (cross-validation)."
-            if family.calibrates_threshold
-            else ""
-        ),
-        **detail,
-    )
-    router.add_api_route(
-        "/{instance_name}/params",
-        set_params,
-        methods=["POST"],
-        operation_id=f"{op}_set_params",
-        summary=f"Set the model parameters of named {noun}.",
-        description="Set long_name, desc, readonly, threshold, temperature or lid_model_file; retrieve uses the new values at once.",
-        **detail,
-    )
-    router.add_api_route(
-        "/{instance_name}/params",
-        get_params,
-        methods=["GET"],
-        operation_id=f"{op}_get_params",
-        summary=f"Get the editable model parameters of named {noun}.",
-        description=f"Get the editable model parameters of named {noun}.",
-        response_model=ModelParams,
-        response_model_exclude_none=True,
-    )
-    router.add_api_route(
-        "/{instance_name}/online_training_samples",
-        online_training_samples,
-        methods=["POST"],
-        operation_id=f"{op}_online_training_samples",
-        summary=f"Train/update the {noun} online with the samples provided.",
-        description="Add the samples as training samples and queue a retrain with the model's last algorithm.",
-        **SAMPLES,
-    )
-    router.add_api_route(
-        "/{instance_name}/retrieve",
-        retrieve,
-        methods=["POST"],
-        operation_id=f"{op}_retrieve",
-        summary="Classify text.",
-        description="Classify the text and return a probability sorted list of classes."
-        + threshold_note,
-        response_model=list[ScoredLabel],
-    )
-    router.add_api_route(
-        "/{instance_name}/labels",
-        get_labels,
-        methods=["GET"],
-        operation_id=f"{op}_get_labels",
-        summary="Get list of possible labels.",
-        description=f"Return the {noun}'s list of possible class labels ([] until trained).",
-        response_model=list[str],
-    )
-    router.add_api_route(
-        "/{instance_name}/curate",
-        curate,
-        methods=["POST"],
-        operation_id=f"{op}_curate",
-        summary="Endpoint to aid in the curation of a model instance.",
-        description="Return the samples behind a cell of the training or testing confusion matrix.",
-        **SAMPLES,
-    )
-    router.add_api_route(
-        "/{instance_name}/tsne",
-        tsne_post,
-        methods=["POST"],
-        operation_id=f"{op}_tsne_post",
-        summary="Endpoint to start a TSNE process.",
-        description="Run t-SNE over the training samples' embeddings; GET .../tsne reads the result.",
-        response_model=dict[str, Any],
-        responses={200: {"description": "successful request"}},
-    )
-    router.add_api_route(
-        "/{instance_name}/tsne",
-        tsne_get,
-        methods=["GET"],
-        operation_id=f"{op}_tsne_get",
-        summary="Get the latest results of TSNE.",
-        description="Get the latest results of TSNE ([] if never run).",
-        response_model=list[TsneSample],
-        response_model_exclude_none=True,
-    )
+    for kind, path in sample_kinds:
+        _add_sample_routes(router, family, kind, path)
+
+    add_routes([
+        ("/{instance_name}/train", "POST", "train", f"Train the named {noun}.",
+         "Queue training on the samples already provided; with `immediate_mode` answer when it is done."
+         + (" Without a threshold, one is calibrated from the training data (cross-validation)."
+            if calibrates else ""),
+         detail),
+        ("/{instance_name}/params", "POST", "set_params", f"Set the model parameters of named {noun}.",
+         "Set long_name, desc, readonly, threshold, temperature or lid_model_file; retrieve uses the new values at once.",
+         detail),
+        ("/{instance_name}/params", "GET", "get_params", f"Get the editable model parameters of named {noun}.",
+         f"Get the editable model parameters of named {noun}.",
+         {"response_model": ModelParams, "response_model_exclude_none": True}),
+        ("/{instance_name}/online_training_samples", "POST", "online_training_samples",
+         f"Train/update the {noun} online with the samples provided.",
+         "Add the samples as training samples and queue a retrain with the model's last algorithm.",
+         SAMPLES),
+        ("/{instance_name}/retrieve", "POST", "retrieve", "Classify text.",
+         "Classify the text and return a probability sorted list of classes."
+         + (" Labels under the model's threshold are left out: an empty list means no match."
+            if calibrates else ""),
+         {"response_model": list[ScoredLabel]}),
+        ("/{instance_name}/labels", "GET", "get_labels", "Get list of possible labels.",
+         f"Return the {noun}'s list of possible class labels ([] until trained).",
+         {"response_model": list[str]}),
+        ("/{instance_name}/curate", "POST", "curate", "Endpoint to aid in the curation of a model instance.",
+         "Return the samples behind a cell of the training or testing confusion matrix.", SAMPLES),
+        ("/{instance_name}/tsne", "POST", "tsne_post", "Endpoint to start a TSNE process.",
+         "Run t-SNE over the training samples' embeddings; GET .../tsne reads the result.",
+         {"response_model": dict[str, Any], "responses": {200: {"description": "successful request"}}}),
+        ("/{instance_name}/tsne", "GET", "tsne_get", "Get the latest results of TSNE.",
+         "Get the latest results of TSNE ([] if never run).",
+         {"response_model": list[TsneSample], "response_model_exclude_none": True}),
+    ])  # fmt: skip
     return router
 
 
-def _service_dependency(
-    family: ClassifierFamily,
-) -> Callable[[Request], Awaitable[ClassifierService]]:
-    """Return the dependency giving the family's service from `app.state.<tag>`."""
+def trained_endpoints(family: Tagged) -> dict[str, Endpoint]:
+    """Return the route functions of train, retrieve and get_labels, by operationId suffix.
 
-    async def get_service(request: Request) -> ClassifierService:
-        service: ClassifierService = getattr(request.app.state, family.tag)
-        return service
+    They take the family's service from `app.state.<tag>`.
+    """
+    Service = Annotated[Any, Depends(service_dependency(family))]
 
-    return get_service
+    async def train(
+        tenant: TenantDep,
+        service: Service,
+        instance_name: InstanceName,
+        train_details: TrainDetails,
+    ) -> Any:
+        return await service.train(tenant, instance_name, train_details)
+
+    async def retrieve(
+        tenant: TenantDep, service: Service, instance_name: InstanceName, text_input: TextInput
+    ) -> Any:
+        return await service.retrieve(tenant, instance_name, text_input)
+
+    async def get_labels(tenant: TenantDep, service: Service, instance_name: InstanceName) -> Any:
+        return await service.labels(tenant, instance_name)
+
+    return {"train": train, "retrieve": retrieve, "get_labels": get_labels}
 
 
 def _add_sample_routes(
@@ -295,7 +201,7 @@ def _add_sample_routes(
 ) -> None:
     """Add the five sample operations of one kind (training or testing)."""
     op, noun = family.model_type, family.noun
-    Service = Annotated[ClassifierService, Depends(_service_dependency(family))]
+    Service = Annotated[ClassifierService, Depends(service_dependency(family))]
 
     async def add(
         tenant: TenantDep,

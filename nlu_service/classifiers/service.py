@@ -49,6 +49,7 @@ from nlu_service.labelled_samples import (
     check_sample_count,
     check_string,
     rows_to_add,
+    rows_to_delete,
     rows_to_update,
     sample_out,
 )
@@ -92,6 +93,17 @@ def training_stamp(record: dict[str, Any]) -> str:
     if created.tzinfo is not None:
         created = created.astimezone(UTC).replace(tzinfo=None)
     return created.strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+async def wait_for_job(
+    store: ModelStoreClient, settings: Settings, tenant: str, job: dict[str, Any]
+) -> dict[str, Any]:
+    """Return the job once it is finished, or as it is when the immediate-mode wait runs out."""
+    deadline = time.monotonic() + settings.immediate_mode_timeout_s
+    while job["state"] not in TERMINAL_JOB_STATES and time.monotonic() < deadline:
+        await asyncio.sleep(settings.immediate_mode_poll_s)
+        job = await store.get_job(tenant, job["id"])
+    return job
 
 
 def effective_params(record: dict[str, Any]) -> tuple[float, float]:
@@ -333,16 +345,7 @@ class ClassifierService:
         self, tenant: str, name: str, kind: SampleKind, samples: Sequence[LabelledTextSample]
     ) -> list[LabelledTextSample]:
         self._check_count(samples)
-        rows: list[dict[str, Any]] = []
-        for i, s in enumerate(samples):
-            if s.uuid:
-                rows.append({"uuid": s.uuid})
-            elif s.text:
-                rows.append({"text": s.text})
-            else:
-                raise InvalidInput(
-                    f"samples[{i}] needs a uuid or a text to say which samples to delete"
-                )
+        rows = rows_to_delete(samples)
         await self._writable(tenant, name)
         deleted = await self.store.delete_samples(tenant, self.family.model_type, name, kind, rows)
         return [sample_out(s) for s in deleted]
@@ -379,7 +382,7 @@ class ClassifierService:
             return details_of(
                 self.family, await self.store.get_model(tenant, self.family.model_type, name)
             )
-        job = await self._wait_for(tenant, job)
+        job = await wait_for_job(self.store, self.settings, tenant, job)
         if job["state"] == "failed":
             raise InvalidInput(
                 f"training model '{name}' failed: {job.get('error') or 'unknown error'}"
@@ -424,14 +427,6 @@ class ClassifierService:
             record["tenant"], self.family.model_type, record["name"], SERVICE, params
         )
         self._wake_worker()
-        return job
-
-    async def _wait_for(self, tenant: str, job: dict[str, Any]) -> dict[str, Any]:
-        """Return the job once it is finished, or as it is when the immediate-mode wait runs out."""
-        deadline = time.monotonic() + self.settings.immediate_mode_timeout_s
-        while job["state"] not in TERMINAL_JOB_STATES and time.monotonic() < deadline:
-            await asyncio.sleep(self.settings.immediate_mode_poll_s)
-            job = await self.store.get_job(tenant, job["id"])
         return job
 
     async def online_training_samples(

@@ -10,12 +10,11 @@ runs the tagger on a worker thread.
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from nlu_service.classifiers.service import TERMINAL_JOB_STATES, training_stamp
+from nlu_service.classifiers.service import training_stamp, wait_for_job
 from nlu_service.config import Settings
 from nlu_service.engine.crf import CrfTagger
 from nlu_service.engine.synonyms import SynonymMatcher
@@ -27,6 +26,8 @@ from nlu_service.entity_extractors.schemas import (
     SynonymEntity,
     SynonymSample,
 )
+from nlu_service.labelled_samples import check_sample_count, rows_to_delete
+from nlu_service.records.service import RecordService
 from nlu_service.sentiment_detectors.service import check_text
 from shared import HotModelCache, InvalidInput, ModelStoreClient, TooLarge
 from shared.wire import ModelParams, TextInput, TrainDetails, WireModel
@@ -93,8 +94,13 @@ def details_of(record: dict[str, Any]) -> EntityExtractorInstanceDetail:
     )
 
 
-class EntityExtractorService:
-    """Every operation of one extractor kind, for one verified tenant at a time."""
+class EntityExtractorService(
+    RecordService[EntityExtractorCreateDetails, EntityExtractorInstanceDetail, ModelParams]
+):
+    """Every operation of one extractor kind, for one verified tenant at a time.
+
+    The model lifecycle (create, list, details, trash, vaporise, params) is `RecordService`'s.
+    """
 
     def __init__(
         self,
@@ -105,25 +111,18 @@ class EntityExtractorService:
         *,
         wake_worker: Callable[[], None] | None = None,
     ) -> None:
+        super().__init__(store, cache, settings)
         self.kind = kind
-        self.store = store
-        self.cache = cache
-        self.settings = settings
+        self.model_type = kind.model_type
         self._wake_worker = wake_worker or (lambda: None)
 
-    @property
-    def model_type(self) -> str:
-        return self.kind.model_type
+    def details_of(self, record: dict[str, Any]) -> EntityExtractorInstanceDetail:
+        return details_of(record)
 
     # -- samples: wire <-> store ------------------------------------------------------
 
     def _check_count(self, samples: Sequence[object]) -> None:
-        if not samples:
-            raise InvalidInput("the list of samples is empty")
-        if len(samples) > self.settings.max_samples_per_call:
-            raise TooLarge(
-                f"{len(samples)} samples in one call; the limit is {self.settings.max_samples_per_call}"
-            )
+        check_sample_count(samples, self.settings.max_samples_per_call)
 
     def _entities(self, i: int, sample: Any, text: str) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
@@ -251,14 +250,7 @@ class EntityExtractorService:
         self, tenant: str, name: str, kind: SampleKind, samples: Sequence[Any]
     ) -> list[WireModel]:
         self._check_count(samples)
-        rows: list[dict[str, Any]] = []
-        for i, s in enumerate(samples):
-            if s.uuid:
-                rows.append({"uuid": s.uuid})
-            elif s.text:
-                rows.append({"text": s.text})
-            else:
-                raise InvalidInput(f"samples[{i}] needs a uuid or a text to say which to delete")
+        rows = rows_to_delete(samples)
         await self._writable(tenant, name)
         deleted = await self.store.delete_samples(tenant, self.model_type, name, kind, rows)
         return [self.sample_out(s) for s in deleted]
@@ -267,67 +259,6 @@ class EntityExtractorService:
         await self._writable(tenant, name)
         deleted = await self.store.delete_all_samples(tenant, self.model_type, name, kind)
         return [self.sample_out(s) for s in deleted]
-
-    # -- models -----------------------------------------------------------------------
-
-    async def create(
-        self, tenant: str, details: EntityExtractorCreateDetails
-    ) -> EntityExtractorInstanceDetail:
-        record = await self.store.create_model(
-            tenant,
-            self.model_type,
-            details.name,
-            long_name=details.long_name or "",
-            desc=details.desc or "",
-            params={},
-            load_from_store=details.load_from_store,
-            revision_uuid=details.revision_uuid if details.load_from_store else None,
-        )
-        await self.cache.bump(tenant, self.model_type, details.name, model_id=record["id"])
-        return details_of(record)
-
-    async def list_all(self, tenant: str) -> list[EntityExtractorInstanceDetail]:
-        return [details_of(r) for r in await self.store.list_models(tenant, self.model_type)]
-
-    async def details(self, tenant: str, name: str) -> EntityExtractorInstanceDetail:
-        return details_of(await self.store.get_model(tenant, self.model_type, name))
-
-    async def trash(self, tenant: str, name: str) -> EntityExtractorInstanceDetail:
-        record = await self.store.trash_model(tenant, self.model_type, name)
-        await self.cache.bump(tenant, self.model_type, name, model_id=record["id"])
-        return details_of(record)
-
-    async def vaporise(self, tenant: str, name: str) -> EntityExtractorInstanceDetail:
-        record = await self.store.vaporise_model(tenant, self.model_type, name)
-        await self.cache.bump(tenant, self.model_type, name, model_id=record["id"])
-        return details_of(record)
-
-    async def get_params(self, tenant: str, name: str) -> ModelParams:
-        record = await self.store.get_model(tenant, self.model_type, name)
-        return ModelParams(
-            long_name=record.get("long_name") or "",
-            desc=record.get("desc") or "",
-            readonly=bool(record.get("readonly")),
-        )
-
-    async def set_params(
-        self, tenant: str, name: str, params: ModelParams
-    ) -> EntityExtractorInstanceDetail:
-        record = await self.store.get_model(tenant, self.model_type, name)
-        changes_other = params.long_name is not None or params.desc is not None
-        if record.get("readonly") and params.readonly is not False and changes_other:
-            raise InvalidInput(f"model '{name}' is read-only; set readonly to false to change it")
-        updated = await self.store.update_model(
-            tenant,
-            self.model_type,
-            name,
-            long_name=params.long_name,
-            desc=params.desc,
-            readonly=params.readonly,
-            params=None,
-        )
-        await self.cache.bump(tenant, self.model_type, name)
-        return details_of(updated)
 
     # -- training and inference -------------------------------------------------------
 
@@ -346,10 +277,7 @@ class EntityExtractorService:
         )
         self._wake_worker()
         if details.immediate_mode:
-            deadline = time.monotonic() + self.settings.immediate_mode_timeout_s
-            while job["state"] not in TERMINAL_JOB_STATES and time.monotonic() < deadline:
-                await asyncio.sleep(self.settings.immediate_mode_poll_s)
-                job = await self.store.get_job(tenant, job["id"])
+            job = await wait_for_job(self.store, self.settings, tenant, job)
             if job["state"] == "failed":
                 raise InvalidInput(
                     f"training model '{name}' failed: {job.get('error') or 'unknown error'}"

@@ -11,13 +11,12 @@ schemas through closure variables, which FastAPI can only see as evaluated annot
 """
 
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Protocol
 
 from fastapi import APIRouter, Body, Depends, Path, Request
 
 from nlu_service.deps import TenantDep
 from nlu_service.records.family import RecordFamily
-from nlu_service.records.service import RecordService
 from shared.wire import ErrorBody
 
 InstanceName = Annotated[str, Path(description="The name of the model instance.")]
@@ -33,7 +32,17 @@ def errors(family: RecordFamily) -> dict[int | str, dict[str, Any]]:
     }
 
 
-def service_dependency(family: RecordFamily) -> Callable[[Request], Awaitable[Any]]:
+class Tagged(Protocol):
+    """A family of routes: its tag names the `app.state` attribute holding its service."""
+
+    @property
+    def tag(self) -> str: ...
+
+
+Endpoint = Callable[..., Awaitable[Any]]
+
+
+def service_dependency(family: Tagged) -> Callable[[Request], Awaitable[Any]]:
     """Return the dependency giving the family's service, kept on `app.state.<tag>`."""
     attribute = family.tag
 
@@ -43,19 +52,17 @@ def service_dependency(family: RecordFamily) -> Callable[[Request], Awaitable[An
     return get_service
 
 
-def build_router(family: RecordFamily) -> APIRouter:
-    """Return the router of the family's lifecycle operations, by the spec's operationIds."""
-    op = family.model_type
-    title = family.title or family.noun
-    router = APIRouter(prefix=family.path, tags=[family.tag], responses=errors(family))
-    detail: dict[str, Any] = {
-        "response_model": family.detail_schema,
-        "response_model_exclude_none": True,
-    }
+def lifecycle_endpoints(
+    family: Tagged, create_schema: type[Any], params_schema: type[Any]
+) -> dict[str, Endpoint]:
+    """Return the route functions of the seven lifecycle operations, by operationId suffix.
 
-    Service = Annotated[RecordService[Any, Any, Any], Depends(service_dependency(family))]
-    CreateDetails = Annotated[family.create_schema, Body()]  # type: ignore[name-defined]
-    Params = Annotated[family.params_schema, Body()]  # type: ignore[name-defined]
+    They take the family's service from `app.state.<tag>`, the create body as
+    `create_schema` and the set-params body as `params_schema`.
+    """
+    Service = Annotated[Any, Depends(service_dependency(family))]
+    CreateDetails = Annotated[create_schema, Body()]  # type: ignore[valid-type]
+    Params = Annotated[params_schema, Body()]  # type: ignore[valid-type]
 
     async def create(tenant: TenantDep, service: Service, create_details: CreateDetails) -> Any:
         return await service.create(tenant, create_details)
@@ -80,54 +87,52 @@ def build_router(family: RecordFamily) -> APIRouter:
     async def get_params(tenant: TenantDep, service: Service, instance_name: InstanceName) -> Any:
         return await service.get_params(tenant, instance_name)
 
-    routes: list[tuple[str, str, Callable[..., Awaitable[Any]], str, str, dict[str, Any]]] = [
-        ("", "POST", create, "create", family.create_summary or f"Create a {title}.", detail),
-        (
-            "",
-            "GET",
-            get_details_all,
-            "get_details_all",
-            f"Get list of loaded {title}s.",
-            {"response_model": list[family.detail_schema], "response_model_exclude_none": True},  # type: ignore[name-defined]
-        ),
-        (
-            "/{instance_name}",
-            "GET",
-            get_details,
-            "get_details",
-            "Get details of named instance.",
-            detail,
-        ),
-        ("/{instance_name}", "DELETE", delete, "del", "Delete named instance.", detail),
-        (
-            "/{instance_name}/vaporise",
-            "POST",
-            vaporise,
-            "vaporise",
-            "Vaporise the named model.",
-            detail,
-        ),
-        (
-            "/{instance_name}/params",
-            "POST",
-            set_params,
-            "set_params",
-            f"Set the model parameters of named {family.noun}.",
-            detail,
-        ),
-        (
-            "/{instance_name}/params",
-            "GET",
-            get_params,
-            "get_params",
-            f"Get the editable model parameters of named {family.noun}.",
-            {"response_model": family.params_schema, "response_model_exclude_none": True},
-        ),
-    ]
-    for path, method, endpoint, name, summary, answer in routes:
+    return {
+        "create": create,
+        "get_details_all": get_details_all,
+        "get_details": get_details,
+        "del": delete,
+        "vaporise": vaporise,
+        "set_params": set_params,
+        "get_params": get_params,
+    }
+
+
+def build_router(family: RecordFamily) -> APIRouter:
+    """Return the router of the family's lifecycle operations, by the spec's operationIds."""
+    op = family.model_type
+    title = family.title or family.noun
+    router = APIRouter(prefix=family.path, tags=[family.tag], responses=errors(family))
+    detail: dict[str, Any] = {
+        "response_model": family.detail_schema,
+        "response_model_exclude_none": True,
+    }
+
+    ops = lifecycle_endpoints(family, family.create_schema, family.params_schema)
+
+    list_answer: dict[str, Any] = {
+        "response_model": list[family.detail_schema],  # type: ignore[name-defined]
+        "response_model_exclude_none": True,
+    }
+    params_answer: dict[str, Any] = {
+        "response_model": family.params_schema,
+        "response_model_exclude_none": True,
+    }
+    routes: list[tuple[str, str, str, str, dict[str, Any]]] = [
+        ("", "POST", "create", family.create_summary or f"Create a {title}.", detail),
+        ("", "GET", "get_details_all", f"Get list of loaded {title}s.", list_answer),
+        ("/{instance_name}", "GET", "get_details", "Get details of named instance.", detail),
+        ("/{instance_name}", "DELETE", "del", "Delete named instance.", detail),
+        ("/{instance_name}/vaporise", "POST", "vaporise", "Vaporise the named model.", detail),
+        ("/{instance_name}/params", "POST", "set_params",
+         f"Set the model parameters of named {family.noun}.", detail),
+        ("/{instance_name}/params", "GET", "get_params",
+         f"Get the editable model parameters of named {family.noun}.", params_answer),
+    ]  # fmt: skip
+    for path, method, name, summary, answer in routes:
         router.add_api_route(
             path,
-            endpoint,
+            ops[name],
             methods=[method],
             operation_id=f"{op}_{name}",
             summary=summary,

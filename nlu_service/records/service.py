@@ -49,7 +49,8 @@ def detail_fields(record: dict[str, Any]) -> dict[str, Any]:
 class RecordService(Generic[CreateT, DetailT, ParamsT]):
     """Every lifecycle operation of one record family, for one verified tenant at a time."""
 
-    model_type: ClassVar[str]
+    # The store model type: a class attribute, or set in `__init__` by a service serving several.
+    model_type: str
     params_schema: ClassVar[type[ModelParams]] = ModelParams
 
     def __init__(
