@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Request
+from fastapi import APIRouter, Body, Depends, Path
 
 from nlu_service.data_objects.schemas import DataObject
 from nlu_service.data_objects.service import DataObjectService
 from nlu_service.deps import TenantDep
+from nlu_service.instance_routes import state_service
+from nlu_service.records.routes import add_service_route
 from shared.wire import ErrorBody
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -20,37 +22,35 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 router = APIRouter(prefix="/nlu/v2/data_objects", tags=["data_objects"], responses=ERRORS)
-
-
-async def get_service(request: Request) -> DataObjectService:
-    service: DataObjectService = request.app.state.data_objects
-    return service
-
+get_service = state_service("data_objects")
 
 ServiceDep = Annotated[DataObjectService, Depends(get_service)]
 InstanceName = Annotated[str, Path(description="The name of the data_object.")]
 
 
-@router.get(
+add_service_route(
+    router,
+    get_service,
     "",
+    "GET",
+    "names",
     operation_id="data_object_get_names_all",
     summary="Get list of names of loaded data_objects.",
+    description="Get the names of the live data objects, sorted.",
     response_model=list[str],
 )
-async def get_names_all(tenant: TenantDep, service: ServiceDep) -> list[str]:
-    """Get the names of the live data objects, sorted."""
-    return await service.names(tenant)
-
-
-@router.delete(
+add_service_route(
+    router,
+    get_service,
     "",
+    "DELETE",
+    "trash_all",
     operation_id="data_object_del_all",
     summary="Delete all data_objects.",
+    description="Trash every data object and return their names; "
+    "each can still be untrashed or vaporised.",
     response_model=list[str],
 )
-async def delete_all(tenant: TenantDep, service: ServiceDep) -> list[str]:
-    """Trash every data object and return their names; each can still be untrashed or vaporised."""
-    return await service.trash_all(tenant)
 
 
 @router.post(
@@ -69,51 +69,52 @@ async def post(
     return await service.put(tenant, instance_name, data)
 
 
-@router.get(
+NAMED: dict[str, Any] = {
+    "name_description": "The name of the data_object.",
+    "response_model": DataObject,
+}
+
+add_service_route(
+    router,
+    get_service,
     "/{instance_name}",
+    "GET",
+    "get",
     operation_id="data_object_get_details",
     summary="Get a data_object.",
-    response_model=DataObject,
+    description="Get a data_object.",
+    **NAMED,
 )
-async def get_details(
-    tenant: TenantDep, service: ServiceDep, instance_name: InstanceName
-) -> DataObject:
-    """Get a data_object."""
-    return await service.get(tenant, instance_name)
-
-
-@router.delete(
+add_service_route(
+    router,
+    get_service,
     "/{instance_name}",
+    "DELETE",
+    "trash",
     operation_id="data_object_del",
     summary="Trash a data_object.",
-    response_model=DataObject,
+    description="Move the data object to the trash and return it.",
+    **NAMED,
 )
-async def delete(tenant: TenantDep, service: ServiceDep, instance_name: InstanceName) -> DataObject:
-    """Move the data object to the trash and return it."""
-    return await service.trash(tenant, instance_name)
-
-
-@router.post(
+add_service_route(
+    router,
+    get_service,
     "/{instance_name}/vaporise",
+    "POST",
+    "vaporise",
     operation_id="data_object_vaporise",
     summary="Vaporise the named data_object.",
-    response_model=DataObject,
+    description="Permanently vaporise the data object (live or trashed) and return it.",
+    **NAMED,
 )
-async def vaporise(
-    tenant: TenantDep, service: ServiceDep, instance_name: InstanceName
-) -> DataObject:
-    """Permanently vaporise the data object (live or trashed) and return it."""
-    return await service.vaporise(tenant, instance_name)
-
-
-@router.post(
+add_service_route(
+    router,
+    get_service,
     "/{instance_name}/untrash",
+    "POST",
+    "untrash",
     operation_id="data_object_untrash",
     summary="Untrash the named data_object.",
-    response_model=DataObject,
+    description="Bring the named data_object back from the trash.",
+    **NAMED,
 )
-async def untrash(
-    tenant: TenantDep, service: ServiceDep, instance_name: InstanceName
-) -> DataObject:
-    """Bring the named data_object back from the trash."""
-    return await service.untrash(tenant, instance_name)

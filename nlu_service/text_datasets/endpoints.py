@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Request
+from fastapi import APIRouter, Body, Depends, Path, Query
 
 from nlu_service.deps import TenantDep
+from nlu_service.instance_routes import add_labels, state_service
+from nlu_service.records.routes import add_service_route
 from nlu_service.text_datasets.schemas import TextDatasetCreateDetails, TextDatasetInstanceDetail
 from nlu_service.text_datasets.service import TextDatasetService
 from shared.wire import ErrorBody, LabelledTextSample, ModelParams
@@ -20,12 +22,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 router = APIRouter(prefix="/nlu/v2/text_datasets", tags=["text_datasets"], responses=ERRORS)
-
-
-async def get_service(request: Request) -> TextDatasetService:
-    service: TextDatasetService = request.app.state.text_datasets
-    return service
-
+get_service = state_service("text_datasets")
 
 ServiceDep = Annotated[TextDatasetService, Depends(get_service)]
 InstanceName = Annotated[str, Path(description="The name of the model instance.")]
@@ -41,6 +38,24 @@ SAMPLES: dict[str, Any] = {
 }
 
 
+def add_samples_route(method: str, call: str, **route: Any) -> None:
+    """Add `{method} /{instance_name}/samples`, answering `service.<call>(tenant, name, samples)`."""
+
+    async def endpoint(
+        tenant: TenantDep,
+        service: ServiceDep,
+        instance_name: InstanceName,
+        labelled_text_sample_list: Samples,
+    ) -> list[LabelledTextSample]:
+        samples: list[LabelledTextSample] = await getattr(service, call)(
+            tenant, instance_name, labelled_text_sample_list
+        )
+        return samples
+
+    endpoint.__name__ = endpoint.__qualname__ = call
+    router.add_api_route("/{instance_name}/samples", endpoint, methods=[method], **route, **SAMPLES)
+
+
 @router.post("", operation_id="text_dataset_create", summary="Create a text dataset.", **DETAIL)
 async def create(
     tenant: TenantDep, service: ServiceDep, create_details: TextDatasetCreateDetails
@@ -49,76 +64,64 @@ async def create(
     return await service.create(tenant, create_details)
 
 
-@router.get(
+add_service_route(
+    router,
+    get_service,
     "",
+    "GET",
+    "list_all",
     operation_id="text_dataset_get_details_all",
     summary="Get list of loaded text datasets.",
+    description="Get the list of loaded text datasets.",
     response_model=list[TextDatasetInstanceDetail],
     response_model_exclude_none=True,
 )
-async def get_details_all(
-    tenant: TenantDep, service: ServiceDep
-) -> list[TextDatasetInstanceDetail]:
-    """Get the list of loaded text datasets."""
-    return await service.list_all(tenant)
 
 
-@router.get(
+add_service_route(
+    router,
+    get_service,
     "/{instance_name}",
+    "GET",
+    "details",
     operation_id="text_dataset_get_details",
     summary="Get details of named instance.",
+    description="Get the details of the named text dataset instance.",
     **DETAIL,
 )
-async def get_details(
-    tenant: TenantDep, service: ServiceDep, instance_name: InstanceName
-) -> TextDatasetInstanceDetail:
-    """Get the details of the named text dataset instance."""
-    return await service.details(tenant, instance_name)
 
 
-@router.delete(
+add_service_route(
+    router,
+    get_service,
     "/{instance_name}",
+    "DELETE",
+    "trash",
     operation_id="text_dataset_del",
     summary="Delete named instance.",
+    description="Move the dataset to the trash (samples kept); "
+    "`create` with `load_from_store` brings it back.",
     **DETAIL,
 )
-async def delete(
-    tenant: TenantDep, service: ServiceDep, instance_name: InstanceName
-) -> TextDatasetInstanceDetail:
-    """Move the dataset to the trash (samples kept); `create` with `load_from_store` brings it back."""
-    return await service.trash(tenant, instance_name)
 
 
-@router.post(
-    "/{instance_name}/samples",
+add_samples_route(
+    "POST",
+    "add_samples",
     operation_id="text_dataset_add_samples",
     summary="Add samples.",
-    **SAMPLES,
+    description="Add samples; returns those added "
+    "(a sample whose text and label are already there is skipped).",
 )
-async def add_samples(
-    tenant: TenantDep,
-    service: ServiceDep,
-    instance_name: InstanceName,
-    labelled_text_sample_list: Samples,
-) -> list[LabelledTextSample]:
-    """Add samples; returns those added (a sample whose text and label are already there is skipped)."""
-    return await service.add_samples(tenant, instance_name, labelled_text_sample_list)
 
 
-@router.put(
-    "/{instance_name}/samples",
+add_samples_route(
+    "PUT",
+    "update_samples",
     operation_id="text_dataset_update_samples",
     summary="Update samples by UUID.",
-    **SAMPLES,
+    description="Update samples by uuid; an unknown uuid changes nothing and answers 404.",
 )
-async def update_samples(
-    tenant: TenantDep,
-    service: ServiceDep,
-    instance_name: InstanceName,
-    labelled_text_sample_list: Samples,
-) -> list[LabelledTextSample]:
-    """Update samples by uuid; an unknown uuid changes nothing and answers 404."""
-    return await service.update_samples(tenant, instance_name, labelled_text_sample_list)
 
 
 @router.get(
@@ -144,33 +147,27 @@ async def get_samples(
     return await service.get_samples(tenant, instance_name, index, length, sub_sample)
 
 
-@router.delete(
-    "/{instance_name}/samples",
+add_samples_route(
+    "DELETE",
+    "delete_samples",
     operation_id="text_dataset_del_samples",
     summary="Delete samples.",
-    **SAMPLES,
+    description="Delete the listed samples (by uuid, else every sample with that text); "
+    "returns them.",
 )
-async def delete_samples(
-    tenant: TenantDep,
-    service: ServiceDep,
-    instance_name: InstanceName,
-    labelled_text_sample_list: Samples,
-) -> list[LabelledTextSample]:
-    """Delete the listed samples (by uuid, else every sample with that text); returns them."""
-    return await service.delete_samples(tenant, instance_name, labelled_text_sample_list)
 
 
-@router.delete(
+add_service_route(
+    router,
+    get_service,
     "/{instance_name}/samples_all",
+    "DELETE",
+    "delete_all_samples",
     operation_id="text_dataset_del_samples_all",
     summary="Delete all samples.",
+    description="Delete all samples of the named text dataset; returns them.",
     **SAMPLES,
 )
-async def delete_samples_all(
-    tenant: TenantDep, service: ServiceDep, instance_name: InstanceName
-) -> list[LabelledTextSample]:
-    """Delete all samples of the named text dataset; returns them."""
-    return await service.delete_all_samples(tenant, instance_name)
 
 
 @router.post(
@@ -186,41 +183,37 @@ async def set_params(
     return await service.set_params(tenant, instance_name, model_params)
 
 
-@router.get(
+add_service_route(
+    router,
+    get_service,
     "/{instance_name}/params",
+    "GET",
+    "get_params",
     operation_id="text_dataset_get_params",
     summary="Get the editable model parameters of named text dataset.",
+    description="Get the editable model parameters of named text dataset.",
     response_model=ModelParams,
     response_model_exclude_none=True,
 )
-async def get_params(
-    tenant: TenantDep, service: ServiceDep, instance_name: InstanceName
-) -> ModelParams:
-    """Get the editable model parameters of named text dataset."""
-    return await service.get_params(tenant, instance_name)
 
 
-@router.post(
+add_service_route(
+    router,
+    get_service,
     "/{instance_name}/vaporise",
+    "POST",
+    "vaporise",
     operation_id="text_dataset_vaporise",
     summary="Vaporise the named model.",
+    description="Permanently vaporise a dataset and its samples, even if not trashed.",
     **DETAIL,
 )
-async def vaporise(
-    tenant: TenantDep, service: ServiceDep, instance_name: InstanceName
-) -> TextDatasetInstanceDetail:
-    """Permanently vaporise a dataset and its samples, even if not trashed."""
-    return await service.vaporise(tenant, instance_name)
 
 
-@router.get(
-    "/{instance_name}/labels",
+add_labels(
+    router,
+    get_service,
     operation_id="text_dataset_get_labels",
-    summary="Get list of possible labels.",
-    response_model=list[str],
+    description="Return the distinct labels of the dataset's samples, sorted.",
+    instance_name=InstanceName,
 )
-async def get_labels(
-    tenant: TenantDep, service: ServiceDep, instance_name: InstanceName
-) -> list[str]:
-    """Return the distinct labels of the dataset's samples, sorted."""
-    return await service.labels(tenant, instance_name)

@@ -17,9 +17,11 @@ from nlu_service.config import Settings
 from nlu_service.labelled_samples import (
     check_sample_count,
     rows_to_add,
+    rows_to_delete,
     rows_to_update,
     sample_out,
 )
+from nlu_service.records.service import detail_fields
 from nlu_service.text_datasets.schemas import TextDatasetCreateDetails, TextDatasetInstanceDetail
 from shared import InvalidInput, ModelStoreClient
 from shared.wire import LabelledTextSample, ModelParams
@@ -33,11 +35,7 @@ EDITABLE = ("long_name", "desc", "readonly")
 def details_of(record: dict[str, Any]) -> TextDatasetInstanceDetail:
     """Return the Feersum instance detail of a model record."""
     return TextDatasetInstanceDetail(
-        name=record["name"],
-        id=record["id"],
-        long_name=record.get("long_name") or "",
-        desc=record.get("desc") or "",
-        readonly=bool(record.get("readonly")),
+        **detail_fields(record),
         num_samples=int(record.get("num_training_samples") or 0),
         num_labels=int(record.get("num_training_labels") or 0),
     )
@@ -131,16 +129,7 @@ class TextDatasetService:
         self, tenant: str, name: str, samples: Sequence[LabelledTextSample]
     ) -> list[LabelledTextSample]:
         self._check_count(samples)
-        rows: list[dict[str, Any]] = []
-        for i, s in enumerate(samples):
-            if s.uuid:
-                rows.append({"uuid": s.uuid})
-            elif s.text:
-                rows.append({"text": s.text})
-            else:
-                raise InvalidInput(
-                    f"samples[{i}] needs a uuid or a text to say which samples to delete"
-                )
+        rows = rows_to_delete(samples)
         await self._writable(tenant, name)
         deleted = await self.store.delete_samples(tenant, MODEL_TYPE, name, KIND, rows)
         return [sample_out(s) for s in deleted]
