@@ -477,8 +477,11 @@ class ClassifierService:
         if language is not None and threshold_override(record) is None:
             # A language head calibrated its own threshold; one set through params applies to all.
             threshold = head.threshold
-        ranked = head.rank(embedding, temperature=temperature, threshold=threshold, texts=[text])[0]
-        return [ScoredLabel(label=label, probability=float(p)) for label, p in ranked]
+        # Scoring is CPU work (n-gram features, the scope floor, fuzzy matching): off the loop.
+        ranked = await asyncio.to_thread(
+            head.rank, embedding, temperature=temperature, threshold=threshold, texts=[text]
+        )
+        return [ScoredLabel(label=label, probability=float(p)) for label, p in ranked[0]]
 
     async def _language(self, record: dict[str, Any], text: str, hint: str | None) -> str | None:
         """Return the text's language: the hint when it is one of the 11 codes, else LID's."""
