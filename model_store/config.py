@@ -16,5 +16,7 @@ class Settings(ServiceSettings):
     job_max_attempts: int = Field(default=3, ge=1)
     # Bounds on the lease a worker may ask for when it claims or heartbeats a job.
     job_max_lease_s: float = Field(default=3600.0, gt=0)
+    # The largest encoded image one image sample may carry (decoded bytes, not base64).
+    max_image_bytes: int = Field(default=10_000_000, ge=1)
     # A model's t-SNE plot: at most this many points.
     max_tsne_points: int = Field(default=100_000, ge=1)

@@ -102,7 +102,7 @@ class Model(Base):
 
 
 class Sample(Base):
-    """One labelled training or testing utterance of a model, in insertion order (`seq`)."""
+    """One labelled training or testing utterance or image of a model, in insertion order (`seq`)."""
 
     __tablename__ = "samples"
     __table_args__ = (Index("ix_samples_model_kind_seq", "model_id", "kind", "seq"),)
@@ -117,6 +117,8 @@ class Sample(Base):
     comment: Mapped[str | None] = mapped_column(Text, nullable=True)
     # Entity spans of entity-extractor samples: [{"entity", "index"?, "len"?, ...}] or null.
     entities: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    # The encoded image of an image sample (its `text` is then the image's content key).
+    image: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from typing import Annotated, Any
 
 from pydantic import (
+    BeforeValidator,
     SerializerFunctionWrapHandler,
     StringConstraints,
     model_serializer,
@@ -19,6 +22,24 @@ from model_store.schema_types import RequestBody, ResponseBody
 NonBlank = Annotated[str, StringConstraints(pattern=r"\S")]
 LangCode = Annotated[str, StringConstraints(max_length=32)]
 SampleId = Annotated[str, StringConstraints(pattern=ID_PATTERN)]
+
+
+def _decode_image(value: object) -> bytes:
+    """Return the bytes of a base64 string (standard alphabet, padded); ValueError otherwise."""
+    if not isinstance(value, str):
+        raise ValueError("image must be a base64 string")
+    try:
+        data = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise ValueError("image is not valid base64") from exc
+    if not data:
+        raise ValueError("image is empty")
+    return data
+
+
+# An encoded image on the wire as base64, held as its bytes; the size limit is checked in
+# the service (413).
+Base64Image = Annotated[bytes, BeforeValidator(_decode_image)]
 MAX_ENTITIES_PER_SAMPLE = 100
 
 
@@ -59,6 +80,8 @@ class SampleIn(RequestBody):
     lang_code: LangCode | None = None
     comment: str | None = None
     entities: list[dict[str, Any]] | None = None
+    # An image sample's encoded image; its `text` is the caller's content key for it.
+    image: Base64Image | None = None
 
     @model_validator(mode="after")
     def _complete(self) -> SampleIn:
@@ -81,6 +104,7 @@ class SampleChange(RequestBody):
     lang_code: LangCode | None = None
     comment: str | None = None
     entities: list[dict[str, Any]] | None = None
+    image: Base64Image | None = None
 
     @model_validator(mode="after")
     def _spans(self) -> SampleChange:
@@ -108,7 +132,7 @@ class SamplesDelete(RequestBody):
 
 
 class SampleOut(ResponseBody):
-    """A stored sample; `entities` is left out for samples without an entity list."""
+    """A stored sample; `entities` and `image` (base64) are left out when the sample has none."""
 
     uuid: str
     text: str
@@ -116,10 +140,12 @@ class SampleOut(ResponseBody):
     lang_code: str | None
     comment: str | None
     entities: list[dict[str, Any]] | None = None
+    image: str | None = None
 
     @model_serializer(mode="wrap")
     def _drop_missing_entities(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         data: dict[str, Any] = handler(self)
-        if data.get("entities") is None:
-            data.pop("entities", None)
+        for optional in ("entities", "image"):
+            if data.get(optional) is None:
+                data.pop(optional, None)
         return data

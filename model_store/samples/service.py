@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Sequence
 from typing import Any
@@ -30,6 +31,7 @@ def sample_out(sample: Sample) -> SampleOut:
         lang_code=sample.lang_code,
         comment=sample.comment,
         entities=sample.entities,
+        image=None if sample.image is None else base64.b64encode(sample.image).decode("ascii"),
     )
 
 
@@ -52,13 +54,18 @@ class SampleBook:
                 f"{n} samples is more than the limit of {self.settings.max_samples_per_call} per call"
             )
 
-    def _check_lengths(self, i: int, *values: str | None) -> None:
+    def _check_lengths(self, i: int, *values: str | None, image: bytes | None = None) -> None:
         limit = self.settings.max_text_chars
         for value in values:
             if value is not None and len(value) > limit:
                 raise TooLarge(
                     f"samples[{i}]: a text field is longer than the limit of {limit} characters"
                 )
+        if image is not None and len(image) > self.settings.max_image_bytes:
+            raise TooLarge(
+                f"samples[{i}]: the image is {len(image):,} bytes; the limit is "
+                f"{self.settings.max_image_bytes:,}"
+            )
 
     async def _model(self, tenant: str, model_type: str, name: str) -> Model:
         # Locked: concurrent changes to one model's samples queue up (dedupe and order stay right).
@@ -72,7 +79,7 @@ class SampleBook:
         """Add the samples whose (text, label, entities) the model does not have yet; return those added."""
         self._check_count(len(items))
         for i, item in enumerate(items):
-            self._check_lengths(i, item.text, item.label, item.comment)
+            self._check_lengths(i, item.text, item.label, item.comment, image=item.image)
         model = await self._model(tenant, model_type, name)
         keys = [(item.text, item.label, entities_key(item.entities)) for item in items]
         seen = await self.samples.existing_keys(model.id, kind, keys)
@@ -93,6 +100,7 @@ class SampleBook:
                     lang_code=item.lang_code,
                     comment=item.comment,
                     entities=item.entities,
+                    image=item.image,
                     created_at=now,
                 )
             )
@@ -115,7 +123,7 @@ class SampleBook:
         if len(set(ids)) != len(ids):
             raise InvalidInput("a sample uuid appears more than once")
         for i, item in enumerate(items):
-            self._check_lengths(i, item.text, item.label, item.comment)
+            self._check_lengths(i, item.text, item.label, item.comment, image=item.image)
         model = await self._model(tenant, model_type, name)
         found = {s.id: s for s in await self.samples.by_ids(model.id, kind, ids)}
         missing = [i for i in ids if i not in found]
@@ -124,7 +132,7 @@ class SampleBook:
         changed = []
         for item in items:
             sample = found[item.uuid]
-            for field in ("text", "label"):
+            for field in ("text", "label", "image"):
                 value = getattr(item, field)
                 if value is not None:
                     setattr(sample, field, value)

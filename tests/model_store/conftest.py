@@ -24,6 +24,7 @@ from shared import SYSTEM_TENANT, sign_headers
 TEXT_LIMIT = 200
 SAMPLES_LIMIT = 20
 TSNE_LIMIT = 50
+IMAGE_LIMIT = 2_000
 
 
 @pytest.fixture(scope="session")
@@ -36,6 +37,7 @@ def store_settings(database_url: str, var_dir: Path) -> Settings:
         max_text_chars=TEXT_LIMIT,
         max_samples_per_call=SAMPLES_LIMIT,
         max_tsne_points=TSNE_LIMIT,
+        max_image_bytes=IMAGE_LIMIT,
         max_body_bytes=256 * 1024,
     )
 

@@ -91,3 +91,40 @@ def test_0002_adds_sample_entities_and_keeps_existing_samples(tmp_path: Path) ->
         assert "entities" not in {c["name"] for c in inspect(conn).get_columns("samples")}
         assert conn.execute(text("SELECT text FROM samples")).scalar_one() == "hello"
     sync.dispose()
+
+
+def test_0003_adds_sample_images_and_keeps_existing_samples(tmp_path: Path) -> None:
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine, text
+
+    db = tmp_path / "old.db"
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["database_url"] = f"sqlite+aiosqlite:///{db}"
+    cfg.attributes["version_table"] = VERSION_TABLE
+    command.upgrade(cfg, "0002")
+    sync = create_engine(f"sqlite:///{db}")
+    with sync.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO models (id, tenant, model_type, name, long_name, description, params,"
+                " readonly, trashed, created_at, updated_at) VALUES ('m1', 't', 'text_classifier',"
+                " 'faq', '', '', '{}', 0, 0, '2026-01-01', '2026-01-01')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO samples (id, model_id, kind, seq, text, label, created_at)"
+                " VALUES ('s1', 'm1', 'training', 1, 'hello', 'greet', '2026-01-01')"
+            )
+        )
+    command.upgrade(cfg, "head")
+    with sync.connect() as conn:
+        row = conn.execute(text("SELECT text, label, image FROM samples")).one()
+        assert tuple(row) == ("hello", "greet", None)
+    command.downgrade(cfg, "0002")
+    with sync.connect() as conn:
+        assert "image" not in {c["name"] for c in inspect(conn).get_columns("samples")}
+        assert conn.execute(text("SELECT text FROM samples")).scalar_one() == "hello"
+    sync.dispose()
