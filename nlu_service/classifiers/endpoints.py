@@ -25,7 +25,6 @@ from nlu_service.records.endpoints import (
 from shared.wire import (
     ClassLabelPair,
     ErrorBody,
-    LabelledTextSample,
     ModelParams,
     ScoredLabel,
     TextInput,
@@ -42,14 +41,24 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     429: {"model": ErrorBody, "description": "rate limited, or the encoder queue is full"},
 }
 
-Samples = Annotated[list[LabelledTextSample], Body(description="List of labelled text samples.")]
 Index = Annotated[int, Query(description="The sample index to start from.")]
 Length = Annotated[int | None, Query(alias="len", description="The number of samples to return.")]
 
-SAMPLES: dict[str, Any] = {
-    "response_model": list[LabelledTextSample],
-    "response_model_exclude_none": True,
-}
+
+def _samples_answer(family: ClassifierFamily) -> dict[str, Any]:
+    """Return the route keywords of an answer that is a list of the family's samples."""
+    return {
+        "response_model": list[family.sample_schema],  # type: ignore[name-defined]
+        "response_model_exclude_none": True,
+    }
+
+
+def _samples_body(family: ClassifierFamily) -> Any:
+    """Return the annotation of a body that is a list of the family's samples."""
+    schema: Any = family.sample_schema
+    return Annotated[
+        list[schema], Body(description=f"List of labelled {family.sample_noun} samples.")
+    ]
 
 
 def build_router(family: ClassifierFamily) -> APIRouter:
@@ -63,13 +72,24 @@ def build_router(family: ClassifierFamily) -> APIRouter:
     }
 
     Service = Annotated[ClassifierService, Depends(service_dependency(family))]
+    Samples = _samples_body(family)
+    SAMPLES = _samples_answer(family)
     ops = lifecycle_endpoints(family, family.create_schema, ModelParams) | trained_endpoints(family)
+    if family.input_schema is not TextInput:
+        Input: Any = family.input_schema
+
+        async def retrieve(
+            tenant: TenantDep, service: Service, instance_name: InstanceName, image_input: Input
+        ) -> Any:
+            return await service.retrieve(tenant, instance_name, image_input)
+
+        ops["retrieve"] = retrieve
 
     async def online_training_samples(
         tenant: TenantDep,
         service: Service,
         instance_name: InstanceName,
-        labelled_text_sample_list: Samples,
+        labelled_text_sample_list: Samples,  # type: ignore[valid-type]
     ) -> Any:
         return await service.online_training_samples(
             tenant, instance_name, labelled_text_sample_list
@@ -132,7 +152,7 @@ def build_router(family: ClassifierFamily) -> APIRouter:
         ("testing", "testing_samples"),
     )
     for kind, path in sample_kinds:
-        _add_sample_routes(router, family, kind, path)
+        _add_sample_routes(router, family, kind, path, Samples, SAMPLES)
 
     add_routes([
         ("/{instance_name}/train", "POST", "train", f"Train the named {noun}.",
@@ -150,8 +170,8 @@ def build_router(family: ClassifierFamily) -> APIRouter:
          f"Train/update the {noun} online with the samples provided.",
          "Add the samples as training samples and queue a retrain with the model's last algorithm.",
          SAMPLES),
-        ("/{instance_name}/retrieve", "POST", "retrieve", "Classify text.",
-         "Classify the text and return a probability sorted list of classes."
+        ("/{instance_name}/retrieve", "POST", "retrieve", family.retrieve_summary,
+         f"Classify the {family.sample_noun} and return a probability sorted list of classes."
          + (" Labels under the model's threshold are left out: an empty list means no match."
             if calibrates else ""),
          {"response_model": list[ScoredLabel]}),
@@ -160,13 +180,16 @@ def build_router(family: ClassifierFamily) -> APIRouter:
          {"response_model": list[str]}),
         ("/{instance_name}/curate", "POST", "curate", "Endpoint to aid in the curation of a model instance.",
          "Return the samples behind a cell of the training or testing confusion matrix.", SAMPLES),
-        ("/{instance_name}/tsne", "POST", "tsne_post", "Endpoint to start a TSNE process.",
-         "Run t-SNE over the training samples' embeddings; GET .../tsne reads the result.",
-         {"response_model": dict[str, Any], "responses": {200: {"description": "successful request"}}}),
-        ("/{instance_name}/tsne", "GET", "tsne_get", "Get the latest results of TSNE.",
-         "Get the latest results of TSNE ([] if never run).",
-         {"response_model": list[TsneSample], "response_model_exclude_none": True}),
     ])  # fmt: skip
+    if family.tsne:
+        add_routes([
+            ("/{instance_name}/tsne", "POST", "tsne_post", "Endpoint to start a TSNE process.",
+             "Run t-SNE over the training samples' embeddings; GET .../tsne reads the result.",
+             {"response_model": dict[str, Any], "responses": {200: {"description": "successful request"}}}),
+            ("/{instance_name}/tsne", "GET", "tsne_get", "Get the latest results of TSNE.",
+             "Get the latest results of TSNE ([] if never run).",
+             {"response_model": list[TsneSample], "response_model_exclude_none": True}),
+        ])  # fmt: skip
     return router
 
 
@@ -197,7 +220,12 @@ def trained_endpoints(family: Tagged) -> dict[str, Endpoint]:
 
 
 def _add_sample_routes(
-    router: APIRouter, family: ClassifierFamily, kind: SampleKind, path: str
+    router: APIRouter,
+    family: ClassifierFamily,
+    kind: SampleKind,
+    path: str,
+    Samples: Any,
+    SAMPLES: dict[str, Any],
 ) -> None:
     """Add the five sample operations of one kind (training or testing)."""
     op, noun = family.model_type, family.noun
@@ -248,7 +276,8 @@ def _add_sample_routes(
         (base, get, "GET", f"{op}_get_{kind}_samples", f"Get {kind} samples.",
          f"Get the {kind} samples of the named {noun}."),
         (base, delete, "DELETE", f"{op}_del_{kind}_samples", f"Delete {kind} samples.",
-         f"Delete the listed {kind} samples (by uuid, else every sample with that text). Returns them."),
+         f"Delete the listed {kind} samples (by uuid, else every sample with that "
+         f"{family.sample_noun}). Returns them."),
         (f"{base}_all", delete_all, "DELETE", f"{op}_del_{kind}_samples_all",
          f"Delete all {kind} samples.",
          f"Delete all {kind} samples of the named {noun}. Returns the deleted samples."),

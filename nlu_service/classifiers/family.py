@@ -4,7 +4,9 @@ The three Feersum resources share their 24 operations, their store layout and th
 trained head (`TextClassifier`); they differ in the path, the operationIds, the model type
 in the store, the wire schemas of create and details, and whether training calibrates an
 out-of-scope threshold. `ClassifierFamily` holds those differences; the router factory,
-the service and the training job take one.
+the service and the training job take one. The vision service's image classifiers are a
+family too: their samples and retrieve input are images, their heads the embedding-only
+algorithms, and they have no t-SNE routes.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from shared.wire import WireModel
+from nlu_service.engine import ALGORITHMS, DEFAULT_ALGORITHM
+from shared.wire import LabelledTextSample, TextInput, WireModel
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,17 @@ class ClassifierFamily:
     calibrates_threshold: bool = False
     # Samples in two or more languages train a head per language too (`engine._routing`).
     routes_languages: bool = False
+    # The wire schema of one sample, and of retrieve's input.
+    sample_schema: type[WireModel] = LabelledTextSample
+    input_schema: type[WireModel] = TextInput
+    # What a sample is called in the route texts ("text", "image").
+    sample_noun: str = "text"
+    retrieve_summary: str = "Classify text."
+    # The `clsfr_algorithm` names training accepts, and the one it uses when none is given.
+    algorithms: tuple[str, ...] = ALGORITHMS
+    default_algorithm: str = DEFAULT_ALGORITHM
+    # Whether the family has the two t-SNE routes.
+    tsne: bool = True
 
     @property
     def tag(self) -> str:

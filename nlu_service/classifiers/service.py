@@ -37,8 +37,6 @@ from nlu_service.classifiers.family import ClassifierFamily
 from nlu_service.config import Settings
 from nlu_service.encoding import BatchingEncoder
 from nlu_service.engine import (
-    ALGORITHMS,
-    DEFAULT_ALGORITHM,
     LANGUAGES,
     RoutedClassifier,
     normalise_lang_code,
@@ -360,10 +358,11 @@ class ClassifierService:
     # -- training ---------------------------------------------------------------------
 
     async def train(self, tenant: str, name: str, details: TrainDetails) -> WireModel:
-        algorithm = details.clsfr_algorithm or DEFAULT_ALGORITHM
-        if algorithm not in ALGORITHMS:
+        algorithms = self.family.algorithms
+        algorithm = details.clsfr_algorithm or self.family.default_algorithm
+        if algorithm not in algorithms:
             raise InvalidInput(
-                f"unknown clsfr_algorithm '{algorithm}'; known algorithms: {', '.join(ALGORITHMS)}"
+                f"unknown clsfr_algorithm '{algorithm}'; known algorithms: {', '.join(algorithms)}"
             )
         _check_temperature(details.temperature)
         _check_threshold(details.threshold)
@@ -442,11 +441,10 @@ class ClassifierService:
         revision = record.get("current_revision")
         last_params = (record.get("last_job") or {}).get("params") or {}
         metrics = (revision or {}).get("metrics") or {}
-        algorithm = (
-            metrics.get("clsfr_algorithm") or last_params.get("algorithm") or DEFAULT_ALGORITHM
-        )
-        if algorithm not in ALGORITHMS:
-            algorithm = DEFAULT_ALGORITHM
+        default = self.family.default_algorithm
+        algorithm = metrics.get("clsfr_algorithm") or last_params.get("algorithm") or default
+        if algorithm not in self.family.algorithms:
+            algorithm = default
         await self._queue_training(
             record,
             algorithm,
