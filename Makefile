@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 VAR := var
 MODELS_DIR ?= $(or $(BAOBAB_MODELS_DIR),$(VAR)/models)
 STAMP_INSTALL := $(VENV)/.installed
-STAMP_MODELS := $(MODELS_DIR)/minilm/manifest.json
+STAMP_MODELS := $(MODELS_DIR)/minilm/manifest.json $(MODELS_DIR)/efficientnet_lite0/manifest.json
 
 .PHONY: run test lint models bench eval migrate install clean help
 
@@ -29,7 +29,7 @@ $(STAMP_INSTALL): pyproject.toml
 
 models: $(STAMP_MODELS)
 
-$(STAMP_MODELS): $(STAMP_INSTALL) scripts/build_models.py
+$(STAMP_MODELS) &: $(STAMP_INSTALL) scripts/build_models.py scripts/build_image_backbone.py
 	$(PY) -m scripts.build_models --out $(MODELS_DIR)
 
 migrate: $(STAMP_INSTALL)

