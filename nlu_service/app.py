@@ -16,9 +16,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
-from fastapi import FastAPI, Request
-from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from nlu_service.classifiers.service import ClassifierService
@@ -89,6 +87,7 @@ from shared import (
     install_error_handlers,
     instrument,
     internal_caller_dependency,
+    serve_openapi,
 )
 
 log = logging.getLogger("baobab.nlu")
@@ -319,37 +318,5 @@ def create_app(
 
     add_probes(app, ready)
     instrument(app)
-    _serve_openapi(app)
+    serve_openapi(app)
     return app
-
-
-def _serve_openapi(app: FastAPI) -> None:
-    """Serve `/openapi.json` to signed callers (the gateway merges it into the public docs).
-
-    The document has no 422 answers (bad input here is a 400) and no probes or metrics.
-    """
-
-    def openapi() -> dict[str, Any]:
-        if app.openapi_schema is None:
-            schema = get_openapi(
-                title=app.title,
-                version=app.version,
-                description=app.description,
-                routes=app.routes,
-                tags=app.openapi_tags,
-            )
-            for path in schema.get("paths", {}).values():
-                for operation in path.values():
-                    if isinstance(operation, dict):
-                        operation.get("responses", {}).pop("422", None)
-            for name in ("HTTPValidationError", "ValidationError"):
-                schema.get("components", {}).get("schemas", {}).pop(name, None)
-            app.openapi_schema = schema
-        return app.openapi_schema
-
-    app.openapi = openapi  # type: ignore[method-assign]
-
-    @app.get("/openapi.json", include_in_schema=False)
-    async def openapi_document(request: Request) -> JSONResponse:
-        request.app.state.verify_caller(request)
-        return JSONResponse(app.openapi())

@@ -35,12 +35,12 @@ class SentenceEncoder(Protocol):
 
     dim: int
 
-    def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray: ...
+    def encode(self, texts: Sequence[Any], batch_size: int = 32) -> np.ndarray: ...
 
 
 @dataclass(slots=True, eq=False)
 class _Request:
-    texts: list[str]
+    texts: list[Any]
     enqueued_at: float
     loop: asyncio.AbstractEventLoop | None = None
     future: asyncio.Future[np.ndarray] | None = None
@@ -142,7 +142,7 @@ class BatchingEncoder:
 
     # -- submitting -------------------------------------------------------------------
 
-    async def encode(self, texts: Sequence[str]) -> np.ndarray:
+    async def encode(self, texts: Sequence[Any]) -> np.ndarray:
         """Return the embeddings of `texts` (float32 [n, dim]); call from the event loop.
 
         Raises `RateLimited` at once when the interactive queue is full.
@@ -164,7 +164,7 @@ class BatchingEncoder:
         assert request.future is not None
         return await request.future
 
-    def encode_blocking(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
+    def encode_blocking(self, texts: Sequence[Any], batch_size: int | None = None) -> np.ndarray:
         """Return the embeddings of `texts`, waiting as long as it takes: for worker threads.
 
         Bulk work is cut into `max_batch` pieces so interactive requests can slip between them.

@@ -45,6 +45,7 @@ from shared._service import (
     add_probes,
     instrument,
     internal_caller_dependency,
+    serve_openapi,
 )
 from shared._settings import PROJECT_ROOT, ServiceSettings, read_or_create_secret
 from shared._store_client import ModelStoreClient
@@ -86,6 +87,7 @@ __all__ = [
     "read_or_create_secret",
     "request_id_var",
     "run_alembic_env",
+    "serve_openapi",
     "session_maker",
     "sign_headers",
     "tenant_var",

@@ -1,23 +1,63 @@
-"""The vision service: image model types (to come). For now it answers health and readiness."""
+"""The vision service app: `uvicorn --factory vision_service.app:create_app`.
+
+The lifespan loads the shared image backbone once, starts its micro-batching thread and
+warms it, opens the model-store client and the hot head cache, and starts this replica's
+training worker (it claims the `vision` service's jobs); everything is closed again after
+`yield`.
+
+Image classifiers answer at `/vision/v2/image_classifiers` and, for clients older than
+2.0.46, at `/nlu/v2/image_classifiers` (the same operations, left out of the OpenAPI
+document so each operationId appears once).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import functools
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 
+from nlu_service.classifiers.endpoints import build_router
+from nlu_service.classifiers.service import head_nbytes, retrieve_view
+from nlu_service.engine import RoutedClassifier
+from nlu_service.training.worker import TrainingWorker
 from shared import (
     BodySizeLimitMiddleware,
+    HotModelCache,
+    ModelStoreClient,
     RequestContextMiddleware,
     add_probes,
     configure_logging,
     install_error_handlers,
     instrument,
+    internal_caller_dependency,
+    serve_openapi,
 )
 from vision_service.config import Settings
+from vision_service.engine import ImageBackbone
+from vision_service.features import ImageBatcher, ImageEmbedder
+from vision_service.image_classifiers.service import (
+    IMAGE_CLASSIFIERS,
+    LEGACY_IMAGE_CLASSIFIERS,
+    MODEL_TYPE,
+    ImageClassifierService,
+    image_limits,
+)
+from vision_service.image_classifiers.training import run_image_classifier_job
+
+log = logging.getLogger("baobab.vision")
+
+
+def _operation_id(route: APIRoute) -> str:
+    # Every public route names its Feersum operationId; the rest fall back to their name.
+    return route.operation_id or route.name
 
 
 def create_app(
@@ -25,22 +65,123 @@ def create_app(
     *,
     transports: dict[str, httpx.AsyncBaseTransport] | None = None,
 ) -> FastAPI:
-    """Return the vision service app: probes and metrics; image resources come in a later issue."""
+    """Return the vision service app; `transports["model_store"]` routes store calls in-process."""
     settings = settings or Settings()
+    transports = transports or {}
     configure_logging("vision", settings.log_level, settings.log_json)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        yield
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        backbone = await asyncio.to_thread(
+            ImageBackbone.load, settings.resolved_models_dir, threads=settings.encoder_threads
+        )
+        batcher = ImageBatcher(
+            ImageEmbedder(backbone),
+            max_batch=settings.batch_max_size,
+            max_wait_s=settings.batch_max_wait_ms / 1000,
+            capacity=settings.queue_capacity,
+        )
+        batcher.start()
+        store = ModelStoreClient(
+            settings.model_store_url,
+            settings.internal_secret,
+            transport=transports.get("model_store"),
+        )
+        cache: HotModelCache[RoutedClassifier] = HotModelCache(
+            store,
+            RoutedClassifier.from_bytes,
+            trim=retrieve_view,
+            redis_url=settings.redis_url,
+            namespace=settings.cache_namespace,
+            lru_size=settings.lru_size,
+            lru_max_bytes=int(settings.lru_max_mb * 1024 * 1024),
+            head_bytes=head_nbytes,
+            pointer_size=settings.pointer_cache_size,
+            artifact_ttl_s=settings.artifact_ttl_s,
+            pointer_ttl_s=settings.pointer_ttl_s,
+            degraded_pointer_ttl_s=settings.degraded_pointer_ttl_s,
+        )
 
-    app = FastAPI(title="Baobab vision service", lifespan=lifespan, docs_url=None, redoc_url=None)
+        async def on_trained(job: dict[str, Any]) -> None:
+            await cache.bump(job["tenant"], job["model_type"], job["model_name"])
+
+        worker = TrainingWorker(
+            store,
+            {
+                MODEL_TYPE: functools.partial(
+                    run_image_classifier_job, store, batcher, image_limits(settings)
+                )
+            },
+            service="vision",
+            lease_s=settings.worker_lease_s,
+            heartbeat_s=settings.worker_heartbeat_s,
+            poll_interval_s=settings.worker_poll_interval_s,
+            on_trained=on_trained,
+        )
+        service = ImageClassifierService(
+            store,
+            cache,
+            batcher,
+            settings,
+            wake_worker=worker.wake if settings.worker_enabled else None,
+        )
+        app.state.batcher = batcher
+        app.state.store = store
+        app.state.cache = cache
+        app.state.worker = worker
+        app.state.image_classifiers = service
+        worker_task: asyncio.Task[None] | None = None
+        try:
+            await batcher.warmup()
+            if settings.worker_enabled:
+                worker_task = asyncio.create_task(worker.run(), name="vision-training-worker")
+            yield
+        finally:
+            if worker_task is not None:
+                worker_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await worker_task
+            await batcher.aclose()
+            await cache.aclose()
+            await store.aclose()
+
+    app = FastAPI(
+        title="Baobab vision service",
+        version="2.0.46",
+        description="Image models of the Feersum NLU v2 API: image classifiers.",
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        generate_unique_id_function=_operation_id,
+    )
+    app.state.settings = settings
+    app.state.verify_caller = internal_caller_dependency(settings.internal_secret)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
     install_error_handlers(app)
+    app.include_router(build_router(IMAGE_CLASSIFIERS))
+    app.include_router(build_router(LEGACY_IMAGE_CLASSIFIERS), include_in_schema=False)
 
     async def ready() -> dict[str, Any]:
-        return {"ready": True, "models": []}
+        state: dict[str, Any] = {"ready": False}
+        batcher: ImageBatcher | None = getattr(app.state, "batcher", None)
+        if batcher is None or not batcher.warmed:
+            state["backbone"] = "loading"
+            return state
+        state["backbone"] = "warm"
+        try:
+            store_ok = await app.state.store.ready()
+        except Exception as exc:  # any failure to reach the store means "not ready"
+            store_ok = False
+            log.warning("model store is unreachable: %s", exc)
+        state["model_store"] = "ok" if store_ok else "unreachable"
+        # Redis down degrades the service (no cross-replica invalidation) but does not stop it.
+        state["redis"] = await app.state.cache.state()
+        state["ready"] = store_ok
+        return state
 
     add_probes(app, ready)
     instrument(app)
+    serve_openapi(app)
     return app

@@ -50,6 +50,8 @@ class ClassifierFamily:
     default_algorithm: str = DEFAULT_ALGORITHM
     # Whether the family has the two t-SNE routes.
     tsne: bool = True
+    # The service whose training workers claim the family's jobs.
+    worker_service: str = "nlu"
 
     @property
     def tag(self) -> str:

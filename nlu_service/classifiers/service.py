@@ -56,7 +56,6 @@ from shared import HotModelCache, InvalidInput, ModelStoreClient
 from shared.wire import (
     ClassLabelPair,
     LabelledLanguageModel,
-    LabelledTextSample,
     ModelParams,
     ScoredLabel,
     TextInput,
@@ -68,7 +67,6 @@ from shared.wire import (
 
 log = logging.getLogger("baobab.nlu.classifiers")
 
-SERVICE = "nlu"
 DEFAULT_THRESHOLD = 0.0
 DEFAULT_TEMPERATURE = 1.0
 SampleKind = Literal["training", "testing"]
@@ -311,49 +309,65 @@ class ClassifierService:
 
     # -- samples ----------------------------------------------------------------------
 
+    # Hooks: how the family's wire samples become store rows and back (text samples here).
+
+    async def rows_to_add(self, samples: Sequence[Any]) -> list[dict[str, Any]]:
+        """Return the store rows of new samples; 400 on a bad one."""
+        return _check_lang_codes(rows_to_add(samples, self.settings.max_text_chars))
+
+    async def rows_to_update(self, samples: Sequence[Any]) -> list[dict[str, Any]]:
+        """Return the store rows of changes by uuid; 400 on a bad one."""
+        return _check_lang_codes(rows_to_update(samples, self.settings.max_text_chars))
+
+    async def rows_to_delete(self, samples: Sequence[Any]) -> list[dict[str, Any]]:
+        """Return the store rows naming samples to delete; 400 when one names nothing."""
+        return rows_to_delete(samples)
+
+    def sample_out(self, sample: dict[str, Any]) -> WireModel:
+        """Return the wire form of a stored sample."""
+        return sample_out(sample)
+
     async def add_samples(
-        self, tenant: str, name: str, kind: SampleKind, samples: Sequence[LabelledTextSample]
-    ) -> list[LabelledTextSample]:
+        self, tenant: str, name: str, kind: SampleKind, samples: Sequence[Any]
+    ) -> list[Any]:
         self._check_count(samples)
-        rows = _check_lang_codes(rows_to_add(samples, self.settings.max_text_chars))
+        rows = await self.rows_to_add(samples)
         await self._writable(tenant, name)
         added = await self.store.add_samples(tenant, self.family.model_type, name, kind, rows)
-        return [sample_out(s) for s in added]
+        return [self.sample_out(s) for s in added]
 
     async def update_samples(
-        self, tenant: str, name: str, kind: SampleKind, samples: Sequence[LabelledTextSample]
-    ) -> list[LabelledTextSample]:
+        self, tenant: str, name: str, kind: SampleKind, samples: Sequence[Any]
+    ) -> list[Any]:
         self._check_count(samples)
-        rows = _check_lang_codes(rows_to_update(samples, self.settings.max_text_chars))
+        rows = await self.rows_to_update(samples)
         await self._writable(tenant, name)
         updated = await self.store.update_samples(tenant, self.family.model_type, name, kind, rows)
-        return [sample_out(s) for s in updated]
+        return [self.sample_out(s) for s in updated]
 
     async def get_samples(
         self, tenant: str, name: str, kind: SampleKind, index: int, length: int | None
-    ) -> list[LabelledTextSample]:
+    ) -> list[Any]:
         if index < 0 or (length is not None and length < 0):
             raise InvalidInput("index and len must be 0 or more")
         samples = await self.store.get_samples(
             tenant, self.family.model_type, name, kind, index=index, length=length
         )
-        return [sample_out(s) for s in samples]
+        return [self.sample_out(s) for s in samples]
 
     async def delete_samples(
-        self, tenant: str, name: str, kind: SampleKind, samples: Sequence[LabelledTextSample]
-    ) -> list[LabelledTextSample]:
+        self, tenant: str, name: str, kind: SampleKind, samples: Sequence[Any]
+    ) -> list[Any]:
         self._check_count(samples)
-        rows = rows_to_delete(samples)
+        rows = await self.rows_to_delete(samples)
         await self._writable(tenant, name)
         deleted = await self.store.delete_samples(tenant, self.family.model_type, name, kind, rows)
-        return [sample_out(s) for s in deleted]
+        return [self.sample_out(s) for s in deleted]
 
-    async def delete_all_samples(
-        self, tenant: str, name: str, kind: SampleKind
-    ) -> list[LabelledTextSample]:
+    async def delete_all_samples(self, tenant: str, name: str, kind: SampleKind) -> list[Any]:
         await self._writable(tenant, name)
         deleted = await self.store.delete_all_samples(tenant, self.family.model_type, name, kind)
-        return [sample_out(s) for s in deleted]
+        return [self.sample_out(s) for s in deleted]
 
     # -- training ---------------------------------------------------------------------
 
@@ -423,14 +437,14 @@ class ClassifierService:
             "train_details": train_details or {},
         }
         job = await self.store.create_job(
-            record["tenant"], self.family.model_type, record["name"], SERVICE, params
+            record["tenant"], self.family.model_type, record["name"], self.family.worker_service, params
         )
         self._wake_worker()
         return job
 
     async def online_training_samples(
-        self, tenant: str, name: str, samples: Sequence[LabelledTextSample]
-    ) -> list[LabelledTextSample]:
+        self, tenant: str, name: str, samples: Sequence[Any]
+    ) -> list[Any]:
         added = await self.add_samples(tenant, name, "training", samples)
         record = await self.store.get_model(tenant, self.family.model_type, name)
         active = record.get("active_job")
@@ -560,9 +574,7 @@ class ClassifierService:
 
     # -- curation and t-SNE -----------------------------------------------------------
 
-    async def curate(
-        self, tenant: str, name: str, pair: ClassLabelPair
-    ) -> list[LabelledTextSample]:
+    async def curate(self, tenant: str, name: str, pair: ClassLabelPair) -> list[Any]:
         kind = MATRIX_KINDS.get(pair.matrix_name)
         if kind is None:
             raise InvalidInput(f"matrix_name must be 'train' or 'test', not '{pair.matrix_name}'")
@@ -577,7 +589,7 @@ class ClassifierService:
         if not wanted:
             return []
         samples = await self.store.get_samples(tenant, self.family.model_type, name, kind)
-        return [sample_out(s) for s in samples if s.get("uuid") in wanted]
+        return [self.sample_out(s) for s in samples if s.get("uuid") in wanted]
 
     async def tsne_start(self, tenant: str, name: str, settings: TsneSettings) -> None:
         if settings.n_components not in (2, 3):
