@@ -130,7 +130,12 @@ def create_app(
     )
     install_error_handlers(app)
     # Starlette runs the last-added middleware first: request ids wrap the size limit.
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    image_limit = settings.max_image_body_bytes
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        prefix_limits={"/vision/": image_limit, "/nlu/v2/image_": image_limit},
+    )
     app.add_middleware(RequestContextMiddleware)
 
     async def ready() -> dict[str, Any]:

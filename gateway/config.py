@@ -23,6 +23,8 @@ class Settings(ServiceSettings):
     # Training with `immediate_mode` answers only when the job is done, so reads may be long.
     proxy_timeout_s: float = Field(default=300.0, gt=0)
     proxy_connect_timeout_s: float = Field(default=5.0, gt=0)
+    # Image calls (`/vision/...`, `/nlu/v2/image_*`) carry base64 images: their own body limit.
+    max_image_body_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
     # How long the merged OpenAPI document is kept before it is fetched again.
     openapi_cache_ttl_s: float = Field(default=300.0, gt=0)
 

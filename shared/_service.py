@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -52,17 +52,29 @@ class RequestContextMiddleware:
 
 
 class BodySizeLimitMiddleware:
-    """Answers 413 for a request body larger than `max_bytes`, declared or streamed."""
+    """Answers 413 for a request body larger than `max_bytes`, declared or streamed.
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    `prefix_limits` gives paths starting with a prefix their own limit (the gateway lets
+    image calls carry bigger bodies than text calls); the first matching prefix wins.
+    """
+
+    def __init__(
+        self, app: ASGIApp, max_bytes: int, prefix_limits: Mapping[str, int] | None = None
+    ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.prefix_limits = dict(prefix_limits or {})
 
-    async def _reject(self, send: Send) -> None:
+    def limit_for(self, path: str) -> int:
+        """Return the body limit of a request path."""
+        for prefix, limit in self.prefix_limits.items():
+            if path.startswith(prefix):
+                return limit
+        return self.max_bytes
+
+    async def _reject(self, send: Send, limit: int) -> None:
         body = json.dumps(
-            error_body(
-                "too_large", f"request body is larger than the limit of {self.max_bytes} bytes"
-            )
+            error_body("too_large", f"request body is larger than the limit of {limit} bytes")
         ).encode()
         await send(
             {
@@ -80,14 +92,15 @@ class BodySizeLimitMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.limit_for(scope.get("path", ""))
         for key, value in scope.get("headers", []):
             if key == b"content-length":
                 try:
                     declared = int(value)
                 except ValueError:
                     declared = 0
-                if declared > self.max_bytes:
-                    await self._reject(send)
+                if declared > limit:
+                    await self._reject(send, limit)
                     return
         seen = 0
         too_large = False
@@ -97,7 +110,7 @@ class BodySizeLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > limit:
                     too_large = True
                     raise _BodyTooLarge()
             return message
@@ -114,10 +127,10 @@ class BodySizeLimitMiddleware:
             await self.app(scope, limited_receive, tracking_send)
         except _BodyTooLarge:
             if not started:
-                await self._reject(send)
+                await self._reject(send, limit)
         except Exception:
             if too_large and not started:
-                await self._reject(send)
+                await self._reject(send, limit)
             else:
                 raise
 

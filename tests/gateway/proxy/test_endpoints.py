@@ -184,3 +184,22 @@ async def test_pooled_clients_are_built_in_the_lifespan(gw: Gateway) -> None:
     clients = gw.state.forwarder.clients
     assert set(clients) == {"nlu", "vision"}
     assert all(isinstance(c, httpx.AsyncClient) and not c.is_closed for c in clients.values())
+
+
+async def test_image_calls_have_their_own_body_limit(start_gateway: GatewayFactory) -> None:
+    async with start_gateway(max_body_bytes=1024, max_image_body_bytes=4096) as gw:
+        image_body = {"image": "A" * 3000}
+        for path in (
+            "/vision/v2/image_classifiers/m/retrieve",
+            "/nlu/v2/image_classifiers/m/retrieve",
+        ):
+            fits = await gw.client.post(path, json=image_body, headers=gw.admin)
+            assert fits.status_code == 200, fits.text
+            too_big = await gw.client.post(path, json={"image": "A" * 5000}, headers=gw.admin)
+            assert too_big.status_code == 413 and too_big.json()["error"] == "too_large"
+            assert "4096" in too_big.json()["detail"]
+        text = await gw.client.post(
+            "/nlu/v2/faq_matchers/m/retrieve", json={"text": "x" * 3000}, headers=gw.admin
+        )
+        assert text.status_code == 413
+        assert len(gw.vision.state.calls) == 2
