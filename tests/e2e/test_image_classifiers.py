@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import feersum_nlu
+import httpx
 import pytest
 from feersum_nlu.rest import ApiException
 
@@ -83,3 +84,20 @@ def test_another_tenant_gets_404_for_image_classifiers(stack: Stack) -> None:
         assert status_of(exc) == 404
     assert intruder.image_classifier_get_details_all() == []
     assert owner.image_classifier_retrieve("mine", image)[0].label == "discs"
+
+
+def test_the_public_openapi_document_lists_the_image_classifier_operations(stack: Stack) -> None:
+    doc = httpx.get(stack.url("gateway") + "/openapi.json", timeout=30).json()
+    operations = {
+        op["operationId"]
+        for path, item in doc["paths"].items()
+        if path.startswith("/vision/v2/image_classifiers")
+        for op in item.values()
+    }
+    client_ops = {
+        name
+        for name in dir(feersum_nlu.ImageClassifiersApi)
+        if name.startswith("image_classifier_") and not name.endswith("_with_http_info")
+    }
+    assert client_ops <= operations
+    assert not [p for p in doc["paths"] if p.startswith("/nlu/v2/image_")]
