@@ -42,6 +42,7 @@ from shared import (
 )
 from vision_service.config import Settings
 from vision_service.engine import ImageBackbone
+from vision_service.engine.regression import ImageRegressor
 from vision_service.features import ImageBatcher, ImageEmbedder
 from vision_service.image_classifiers.service import (
     IMAGE_CLASSIFIERS,
@@ -51,6 +52,13 @@ from vision_service.image_classifiers.service import (
     image_limits,
 )
 from vision_service.image_classifiers.training import run_image_classifier_job
+from vision_service.image_regressors.service import (
+    IMAGE_REGRESSORS,
+    LEGACY_IMAGE_REGRESSORS,
+    ImageRegressorService,
+)
+from vision_service.image_regressors.service import MODEL_TYPE as REGRESSOR_TYPE
+from vision_service.image_regressors.training import run_image_regressor_job
 
 log = logging.getLogger("baobab.vision")
 
@@ -102,15 +110,35 @@ def create_app(
             degraded_pointer_ttl_s=settings.degraded_pointer_ttl_s,
         )
 
+        # Image regressors keep another kind of head: their own hot cache (same namespace).
+        regressor_cache: HotModelCache[ImageRegressor] = HotModelCache(
+            store,
+            ImageRegressor.from_bytes,
+            trim=retrieve_view,
+            redis_url=settings.redis_url,
+            namespace=settings.cache_namespace,
+            lru_size=settings.lru_size,
+            lru_max_bytes=int(settings.lru_max_mb * 1024 * 1024),
+            head_bytes=lambda head: head.nbytes,
+            pointer_size=settings.pointer_cache_size,
+            artifact_ttl_s=settings.artifact_ttl_s,
+            pointer_ttl_s=settings.pointer_ttl_s,
+            degraded_pointer_ttl_s=settings.degraded_pointer_ttl_s,
+        )
+
         async def on_trained(job: dict[str, Any]) -> None:
-            await cache.bump(job["tenant"], job["model_type"], job["model_name"])
+            kind_cache = regressor_cache if job["model_type"] == REGRESSOR_TYPE else cache
+            await kind_cache.bump(job["tenant"], job["model_type"], job["model_name"])
 
         worker = TrainingWorker(
             store,
             {
                 MODEL_TYPE: functools.partial(
                     run_image_classifier_job, store, batcher, image_limits(settings)
-                )
+                ),
+                REGRESSOR_TYPE: functools.partial(
+                    run_image_regressor_job, store, batcher, image_limits(settings)
+                ),
             },
             service="vision",
             lease_s=settings.worker_lease_s,
@@ -130,6 +158,13 @@ def create_app(
         app.state.cache = cache
         app.state.worker = worker
         app.state.image_classifiers = service
+        app.state.image_regressors = ImageRegressorService(
+            store,
+            regressor_cache,
+            batcher,
+            settings,
+            wake_worker=worker.wake if settings.worker_enabled else None,
+        )
         worker_task: asyncio.Task[None] | None = None
         try:
             await batcher.warmup()
@@ -143,12 +178,13 @@ def create_app(
                     await worker_task
             await batcher.aclose()
             await cache.aclose()
+            await regressor_cache.aclose()
             await store.aclose()
 
     app = FastAPI(
         title="Baobab vision service",
         version="2.0.46",
-        description="Image models of the Feersum NLU v2 API: image classifiers.",
+        description="Image models of the Feersum NLU v2 API: image classifiers, and image regressors (a Baobab extension).",
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
@@ -162,6 +198,8 @@ def create_app(
     install_error_handlers(app)
     app.include_router(build_router(IMAGE_CLASSIFIERS))
     app.include_router(build_router(LEGACY_IMAGE_CLASSIFIERS), include_in_schema=False)
+    app.include_router(build_router(IMAGE_REGRESSORS))
+    app.include_router(build_router(LEGACY_IMAGE_REGRESSORS), include_in_schema=False)
 
     async def ready() -> dict[str, Any]:
         state: dict[str, Any] = {"ready": False}

@@ -171,16 +171,20 @@ def build_router(family: ClassifierFamily) -> APIRouter:
          "Add the samples as training samples and queue a retrain with the model's last algorithm.",
          SAMPLES),
         ("/{instance_name}/retrieve", "POST", "retrieve", family.retrieve_summary,
+         family.retrieve_description or
          f"Classify the {family.sample_noun} and return a probability sorted list of classes."
          + (" Labels under the model's threshold are left out: an empty list means no match."
             if calibrates else ""),
-         {"response_model": list[ScoredLabel]}),
-        ("/{instance_name}/labels", "GET", "get_labels", "Get list of possible labels.",
-         f"Return the {noun}'s list of possible class labels ([] until trained).",
-         {"response_model": list[str]}),
-        ("/{instance_name}/curate", "POST", "curate", "Endpoint to aid in the curation of a model instance.",
-         "Return the samples behind a cell of the training or testing confusion matrix.", SAMPLES),
+         {"response_model": family.retrieve_response or list[ScoredLabel]}),
     ])  # fmt: skip
+    if family.classifies:
+        add_routes([
+            ("/{instance_name}/labels", "GET", "get_labels", "Get list of possible labels.",
+             f"Return the {noun}'s list of possible class labels ([] until trained).",
+             {"response_model": list[str]}),
+            ("/{instance_name}/curate", "POST", "curate", "Endpoint to aid in the curation of a model instance.",
+             "Return the samples behind a cell of the training or testing confusion matrix.", SAMPLES),
+        ])  # fmt: skip
     if family.tsne:
         add_routes([
             ("/{instance_name}/tsne", "POST", "tsne_post", "Endpoint to start a TSNE process.",

@@ -45,6 +45,11 @@ class ClassifierFamily:
     # What a sample is called in the route texts ("text", "image").
     sample_noun: str = "text"
     retrieve_summary: str = "Classify text."
+    # Retrieve's description and answer when the family does not answer ranked labels.
+    retrieve_description: str | None = None
+    retrieve_response: Any = None
+    # Whether the family has labels and curate (a confusion matrix to curate).
+    classifies: bool = True
     # The `clsfr_algorithm` names training accepts, and the one it uses when none is given.
     algorithms: tuple[str, ...] = ALGORITHMS
     default_algorithm: str = DEFAULT_ALGORITHM

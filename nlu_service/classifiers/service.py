@@ -437,7 +437,11 @@ class ClassifierService:
             "train_details": train_details or {},
         }
         job = await self.store.create_job(
-            record["tenant"], self.family.model_type, record["name"], self.family.worker_service, params
+            record["tenant"],
+            self.family.model_type,
+            record["name"],
+            self.family.worker_service,
+            params,
         )
         self._wake_worker()
         return job

@@ -27,7 +27,7 @@ import numpy as np
 
 from nlu_service.classifiers.family import ClassifierFamily
 from nlu_service.classifiers.service import ClassifierService, effective_params
-from nlu_service.engine import ALGORITHMS, TEXT_ALGORITHMS, RoutedClassifier
+from nlu_service.engine import ALGORITHMS, TEXT_ALGORITHMS
 from nlu_service.labelled_samples import check_string
 from shared import BaobabError, HotModelCache, InvalidInput, ModelStoreClient, TooLarge
 from shared.wire import ModelParams, ScoredLabel, WireModel
@@ -127,15 +127,14 @@ class ImageClassifierService(ClassifierService):
     def __init__(
         self,
         store: ModelStoreClient,
-        cache: HotModelCache[RoutedClassifier],
+        cache: HotModelCache[Any],
         batcher: ImageBatcher,
         settings: Settings,
         *,
         wake_worker: Callable[[], None] | None = None,
+        family: ClassifierFamily = IMAGE_CLASSIFIERS,
     ) -> None:
-        super().__init__(
-            IMAGE_CLASSIFIERS, store, cache, batcher, settings, wake_worker=wake_worker
-        )
+        super().__init__(family, store, cache, batcher, settings, wake_worker=wake_worker)
         self.limits = image_limits(settings)
 
     # -- samples ----------------------------------------------------------------------
@@ -210,21 +209,26 @@ class ImageClassifierService(ClassifierService):
 
     # -- inference --------------------------------------------------------------------
 
-    async def retrieve(self, tenant: str, name: str, image_input: Any) -> list[ScoredLabel]:
-        """Classify one image: its labels by probability, those under the threshold left out."""
-        given: ImageInput = image_input
+    def input_image(self, given: ImageInput) -> str:
+        """Return the base64 image of a retrieve input; 400 when it has none."""
         if given.image is None:
             if given.url:
                 raise InvalidInput(
                     "url inputs are not enabled on this server; send the image itself as base64"
                 )
             raise InvalidInput("image is required: a base64-encoded JPEG, PNG, WebP or GIF")
+        return given.image
+
+    async def retrieve(self, tenant: str, name: str, image_input: Any) -> list[ScoredLabel]:
+        """Classify one image: its labels by probability, those under the threshold left out."""
+        given: ImageInput = image_input
+        image = self.input_image(given)
         record = await self.cache.resolve(tenant, self.family.model_type, name)
         revision = record.get("current_revision")
         if not revision:
             raise InvalidInput(f"model '{name}' has not been trained")
         routed = await self.cache.head(tenant, record["id"], revision["id"])
-        square = await asyncio.to_thread(model_input, given.image, "image", self.limits)
+        square = await asyncio.to_thread(model_input, image, "image", self.limits)
         features = await self.encoder.encode([square])
         threshold, temperature = effective_params(record)
         _, head = routed.head_for(None)
