@@ -8,7 +8,11 @@ input limits.
 
 from __future__ import annotations
 
-from pydantic import Field
+import json
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import NoDecode
 
 from nlu_service.config import Settings as ClassifierSettings
 
@@ -27,3 +31,24 @@ class Settings(ClassifierSettings):
     max_body_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
     # Samples per add/update/delete call (each may be up to max_image_bytes).
     max_samples_per_call: int = Field(default=100, ge=1)
+
+    # `url` image inputs (see vision_service/url_fetch.py). Empty allow-list: refused.
+    # Entries are exact host names (`images.example.com`, `127.0.0.1`) or `*.example.com`
+    # (any subdomain, not the apex). BAOBAB_IMAGE_URL_ALLOW_HOSTS takes a JSON list or a
+    # comma-separated string.
+    image_url_allow_hosts: Annotated[list[str], NoDecode] = []
+    # Let exactly-listed hosts resolve to loopback, private or link-local addresses.
+    image_url_allow_private: bool = False
+    # The whole fetch, redirects included; the body is bounded by max_image_bytes.
+    image_url_timeout_s: float = Field(default=10.0, gt=0)
+    image_url_max_redirects: int = Field(default=3, ge=0)
+
+    @field_validator("image_url_allow_hosts", mode="before")
+    @classmethod
+    def _split_hosts(cls, value: object) -> object:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
