@@ -6,7 +6,8 @@ PY := $(VENV)/bin/python
 VAR := var
 MODELS_DIR ?= $(or $(BAOBAB_MODELS_DIR),$(VAR)/models)
 STAMP_INSTALL := $(VENV)/.installed
-STAMP_MODELS := $(MODELS_DIR)/minilm/manifest.json $(MODELS_DIR)/efficientnet_lite0/manifest.json
+STAMP_MODELS := $(MODELS_DIR)/minilm/manifest.json $(MODELS_DIR)/efficientnet_lite0/manifest.json \
+	$(MODELS_DIR)/yolox_nano/manifest.json
 
 .PHONY: run test lint models bench eval migrate install clean help
 
@@ -29,7 +30,8 @@ $(STAMP_INSTALL): pyproject.toml
 
 models: $(STAMP_MODELS)
 
-$(STAMP_MODELS) &: $(STAMP_INSTALL) scripts/build_models.py scripts/build_image_backbone.py
+$(STAMP_MODELS) &: $(STAMP_INSTALL) scripts/build_models.py scripts/build_image_backbone.py \
+		scripts/build_image_detector.py
 	$(PY) -m scripts.build_models --out $(MODELS_DIR)
 
 migrate: $(STAMP_INSTALL)

@@ -285,14 +285,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=Path("var/models"), help="models folder")
     parser.add_argument("--force", action="store_true", help="rebuild even if up to date")
     args = parser.parse_args(argv)
-    # The image backbone has its own module (scripts.build_image_backbone); `make models`
-    # builds both through this entry point.
-    from scripts import build_image_backbone
+    # The image backbone and detector have their own modules (scripts.build_image_backbone,
+    # scripts.build_image_detector); `make models` builds all three through this entry point.
+    from scripts import build_image_backbone, build_image_detector
 
     try:
         build(args.out, force=args.force)
         build_image_backbone.build(args.out, force=args.force)
-    except (BuildError, build_image_backbone.BuildError) as exc:
+        build_image_detector.build(args.out, force=args.force)
+    except (BuildError, build_image_backbone.BuildError, build_image_detector.BuildError) as exc:
         print(f"build_models: {exc}", file=sys.stderr)
         return 1
     return 0

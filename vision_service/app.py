@@ -42,6 +42,8 @@ from shared import (
 )
 from vision_service.config import Settings
 from vision_service.engine import ImageBackbone
+from vision_service.engine.detector import ObjectDetector
+from vision_service.engine.ocr import TextReader
 from vision_service.engine.regression import ImageRegressor
 from vision_service.features import ImageBatcher, ImageEmbedder
 from vision_service.image_classifiers.service import (
@@ -49,9 +51,13 @@ from vision_service.image_classifiers.service import (
     LEGACY_IMAGE_CLASSIFIERS,
     MODEL_TYPE,
     ImageClassifierService,
-    image_limits,
 )
 from vision_service.image_classifiers.training import run_image_classifier_job
+from vision_service.image_detectors.endpoints import router as image_detectors_router
+from vision_service.image_detectors.service import ImageDetectorService
+from vision_service.image_readers.endpoints import LEGACY_PATH as LEGACY_IMAGE_READERS
+from vision_service.image_readers.endpoints import build_router as build_readers_router
+from vision_service.image_readers.service import OCR_THREADS, ImageReaderService
 from vision_service.image_regressors.service import (
     IMAGE_REGRESSORS,
     LEGACY_IMAGE_REGRESSORS,
@@ -59,6 +65,7 @@ from vision_service.image_regressors.service import (
 )
 from vision_service.image_regressors.service import MODEL_TYPE as REGRESSOR_TYPE
 from vision_service.image_regressors.training import run_image_regressor_job
+from vision_service.inputs import image_limits
 
 log = logging.getLogger("baobab.vision")
 
@@ -83,6 +90,10 @@ def create_app(
         backbone = await asyncio.to_thread(
             ImageBackbone.load, settings.resolved_models_dir, threads=settings.encoder_threads
         )
+        detector = await asyncio.to_thread(
+            ObjectDetector.load, settings.resolved_models_dir, threads=settings.encoder_threads
+        )
+        text_reader = await asyncio.to_thread(TextReader.load, threads=OCR_THREADS)
         batcher = ImageBatcher(
             ImageEmbedder(backbone),
             max_batch=settings.batch_max_size,
@@ -165,9 +176,13 @@ def create_app(
             settings,
             wake_worker=worker.wake if settings.worker_enabled else None,
         )
+        app.state.image_detectors = ImageDetectorService(detector, settings)
+        app.state.image_readers = ImageReaderService(text_reader, settings)
         worker_task: asyncio.Task[None] | None = None
         try:
             await batcher.warmup()
+            await asyncio.to_thread(detector.warmup)
+            await asyncio.to_thread(text_reader.warmup)
             if settings.worker_enabled:
                 worker_task = asyncio.create_task(worker.run(), name="vision-training-worker")
             yield
@@ -200,6 +215,9 @@ def create_app(
     app.include_router(build_router(LEGACY_IMAGE_CLASSIFIERS), include_in_schema=False)
     app.include_router(build_router(IMAGE_REGRESSORS))
     app.include_router(build_router(LEGACY_IMAGE_REGRESSORS), include_in_schema=False)
+    app.include_router(image_detectors_router)
+    app.include_router(build_readers_router())
+    app.include_router(build_readers_router(LEGACY_IMAGE_READERS), include_in_schema=False)
 
     async def ready() -> dict[str, Any]:
         state: dict[str, Any] = {"ready": False}

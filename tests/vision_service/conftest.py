@@ -6,9 +6,11 @@ backbone). Tests keep apart by tenant; calls are signed as the gateway signs the
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -39,35 +41,68 @@ async def vision_store_app(database_url: str, var_dir: Path) -> AsyncIterator[Fa
         yield app
 
 
-@pytest.fixture(scope="module")
-async def vision_app(
-    vision_store_app: FastAPI,
+@pytest.fixture(scope="session")
+def vision_settings(
     database_url: str,
     redis_url: str | None,
     cache_namespace: str,
     var_dir: Path,
     models_dir: Path,
-) -> AsyncIterator[FastAPI]:
-    settings = Settings(
-        environment="test",
-        database_url=database_url,
-        redis_url=redis_url,
-        cache_namespace=cache_namespace,
-        var_dir=var_dir,
-        models_dir=models_dir,
-        internal_secret=SECRET,
-        model_store_url="http://model-store.test",
-        log_json=False,
-        max_samples_per_call=SAMPLES_LIMIT,
-        max_image_bytes=IMAGE_LIMIT,
-        max_image_pixels=4_000_000,
-        worker_poll_interval_s=0.2,
-        immediate_mode_timeout_s=90,
-        immediate_mode_poll_s=0.05,
-    )
-    app = create_app(settings, transports={"model_store": httpx.ASGITransport(vision_store_app)})
+) -> Callable[..., Settings]:
+    """Return `make(**overrides)`: the vision settings the tests use, with overrides."""
+
+    def make(**overrides: Any) -> Settings:
+        values: dict[str, Any] = {
+            "environment": "test",
+            "database_url": database_url,
+            "redis_url": redis_url,
+            "cache_namespace": cache_namespace,
+            "var_dir": var_dir,
+            "models_dir": models_dir,
+            "internal_secret": SECRET,
+            "model_store_url": "http://model-store.test",
+            "log_json": False,
+            "max_samples_per_call": SAMPLES_LIMIT,
+            "max_image_bytes": IMAGE_LIMIT,
+            "max_image_pixels": 4_000_000,
+            "worker_poll_interval_s": 0.2,
+            "immediate_mode_timeout_s": 90,
+            "immediate_mode_poll_s": 0.05,
+        }
+        values.update(overrides)
+        return Settings(**values)
+
+    return make
+
+
+@contextlib.asynccontextmanager
+async def started(store_app: FastAPI, settings: Settings) -> AsyncIterator[FastAPI]:
+    """Run a vision app wired to the in-process store for the `async with` block."""
+    app = create_app(settings, transports={"model_store": httpx.ASGITransport(store_app)})
     async with LifespanManager(app, startup_timeout=120):
         yield app
+
+
+@pytest.fixture(scope="module")
+async def vision_app(
+    vision_store_app: FastAPI, vision_settings: Callable[..., Settings]
+) -> AsyncIterator[FastAPI]:
+    async with started(vision_store_app, vision_settings()) as app:
+        yield app
+
+
+def signed_client(app: FastAPI, tenant: str) -> VisionClient:
+    """Return a client of `app` signing every request for `tenant`, as the gateway signs."""
+
+    async def sign(request: httpx.Request) -> None:
+        request.headers.update(sign_headers(SECRET, tenant, request.method, request.url.path))
+
+    return VisionClient(
+        transport=httpx.ASGITransport(app),
+        base_url="http://vision.test",
+        event_hooks={"request": [sign]},
+        timeout=120,
+    )
 
 
 ClientFor = Callable[[str], VisionClient]
@@ -78,15 +113,7 @@ async def client_for(vision_app: FastAPI) -> AsyncIterator[ClientFor]:
     made: list[VisionClient] = []
 
     def make(tenant: str) -> VisionClient:
-        async def sign(request: httpx.Request) -> None:
-            request.headers.update(sign_headers(SECRET, tenant, request.method, request.url.path))
-
-        client = VisionClient(
-            transport=httpx.ASGITransport(vision_app),
-            base_url="http://vision.test",
-            event_hooks={"request": [sign]},
-            timeout=120,
-        )
+        client = signed_client(vision_app, tenant)
         made.append(client)
         return client
 

@@ -23,21 +23,16 @@ import hashlib
 from collections.abc import Callable, Sequence
 from typing import Any
 
-import numpy as np
-
 from nlu_service.classifiers.family import ClassifierFamily
 from nlu_service.classifiers.service import ClassifierService, effective_params
 from nlu_service.engine import ALGORITHMS, TEXT_ALGORITHMS
 from nlu_service.labelled_samples import check_string
-from shared import BaobabError, HotModelCache, InvalidInput, ModelStoreClient, TooLarge
+from shared import HotModelCache, InvalidInput, ModelStoreClient
 from shared.wire import ModelParams, ScoredLabel, WireModel
 from vision_service.config import Settings
 from vision_service.engine.images import (
     ImageInputError,
-    ImageLimits,
     decode_base64,
-    decode_image,
-    fit_square,
 )
 from vision_service.features import ImageBatcher
 from vision_service.image_classifiers.schemas import (
@@ -46,12 +41,13 @@ from vision_service.image_classifiers.schemas import (
     ImageInput,
     LabelledImageSample,
 )
+from vision_service.inputs import ImageInputs, checked_image, image_limits
+from vision_service.inputs import image_error as image_error  # re-exported
 
 MODEL_TYPE = "image_classifier"
 # Heads that score the backbone's features alone (the n-gram and fuzzy heads read texts).
 IMAGE_ALGORITHMS: tuple[str, ...] = tuple(a for a in ALGORITHMS if a not in TEXT_ALGORITHMS)
 DEFAULT_IMAGE_ALGORITHM = "logistic_regression"
-INPUT_SIZE = 224
 
 
 def _no_extra_details(metrics: dict[str, Any]) -> dict[str, Any]:
@@ -78,47 +74,9 @@ IMAGE_CLASSIFIERS = ClassifierFamily(
 LEGACY_IMAGE_CLASSIFIERS = dataclasses.replace(IMAGE_CLASSIFIERS, path="/nlu/v2/image_classifiers")
 
 
-def image_limits(settings: Settings) -> ImageLimits:
-    """Return the limits on one image input that the settings give."""
-    return ImageLimits(settings.max_image_bytes, settings.max_image_pixels)
-
-
 def content_key(raw: bytes) -> str:
     """Return the key an image sample is stored under: the SHA-256 of its encoded bytes."""
     return "sha256:" + hashlib.sha256(raw).hexdigest()
-
-
-def image_error(exc: ImageInputError, what: str) -> BaobabError:
-    """Return the HTTP error (400 or 413) for a refused image input."""
-    error = TooLarge if exc.status == 413 else InvalidInput
-    return error(f"{what}: {exc.message}", extra={"reason": exc.code})
-
-
-def checked_image(value: object, what: str, limits: ImageLimits) -> bytes:
-    """Return the encoded bytes of a base64 image that decodes within the limits; 4xx otherwise.
-
-    Blocking (it decodes the image): call it in a worker thread.
-    """
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(f"{what} must be a base64-encoded JPEG, PNG, WebP or GIF image")
-    try:
-        raw = decode_base64(value, limits)
-        decode_image(raw, limits, target=INPUT_SIZE)
-    except ImageInputError as exc:
-        raise image_error(exc, what) from exc
-    return raw
-
-
-def model_input(value: str, what: str, limits: ImageLimits) -> np.ndarray:
-    """Return a base64 image as the backbone's (224, 224, 3) uint8 square; 4xx when refused.
-
-    Blocking: call it in a worker thread.
-    """
-    try:
-        raw = decode_base64(value, limits)
-        return fit_square(decode_image(raw, limits, target=INPUT_SIZE), INPUT_SIZE)
-    except ImageInputError as exc:
-        raise image_error(exc, what) from exc
 
 
 class ImageClassifierService(ClassifierService):
@@ -136,6 +94,7 @@ class ImageClassifierService(ClassifierService):
     ) -> None:
         super().__init__(family, store, cache, batcher, settings, wake_worker=wake_worker)
         self.limits = image_limits(settings)
+        self.inputs = ImageInputs.from_settings(settings)
 
     # -- samples ----------------------------------------------------------------------
 
@@ -209,26 +168,15 @@ class ImageClassifierService(ClassifierService):
 
     # -- inference --------------------------------------------------------------------
 
-    def input_image(self, given: ImageInput) -> str:
-        """Return the base64 image of a retrieve input; 400 when it has none."""
-        if given.image is None:
-            if given.url:
-                raise InvalidInput(
-                    "url inputs are not enabled on this server; send the image itself as base64"
-                )
-            raise InvalidInput("image is required: a base64-encoded JPEG, PNG, WebP or GIF")
-        return given.image
-
     async def retrieve(self, tenant: str, name: str, image_input: Any) -> list[ScoredLabel]:
         """Classify one image: its labels by probability, those under the threshold left out."""
         given: ImageInput = image_input
-        image = self.input_image(given)
         record = await self.cache.resolve(tenant, self.family.model_type, name)
         revision = record.get("current_revision")
         if not revision:
             raise InvalidInput(f"model '{name}' has not been trained")
         routed = await self.cache.head(tenant, record["id"], revision["id"])
-        square = await asyncio.to_thread(model_input, image, "image", self.limits)
+        square = await self.inputs.square(given)
         features = await self.encoder.encode([square])
         threshold, temperature = effective_params(record)
         _, head = routed.head_for(None)

@@ -21,7 +21,8 @@ from nlu_service.training.worker import TrainingFailed, TrainingOutcome
 from shared import BaobabError, ModelStoreClient
 from vision_service.engine.images import ImageLimits
 from vision_service.features import ImageBatcher
-from vision_service.image_classifiers.service import MODEL_TYPE, model_input
+from vision_service.image_classifiers.service import MODEL_TYPE
+from vision_service.inputs import model_input
 
 # Images decoded at once: bounds the job's memory (a decoded square is 150 KB).
 DECODE_CHUNK = 64

@@ -10,7 +10,6 @@ that reads back as the same float), so distinct values count as labels.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import math
 from collections.abc import Callable, Sequence
@@ -23,7 +22,7 @@ from vision_service.config import Settings
 from vision_service.engine.regression import ImageRegressor
 from vision_service.features import ImageBatcher
 from vision_service.image_classifiers.schemas import ImageInput
-from vision_service.image_classifiers.service import ImageClassifierService, model_input
+from vision_service.image_classifiers.service import ImageClassifierService
 from vision_service.image_regressors.schemas import (
     ImageRegressorCreateDetails,
     ImageRegressorInstanceDetail,
@@ -128,14 +127,13 @@ class ImageRegressorService(ImageClassifierService):
     async def retrieve(self, tenant: str, name: str, image_input: Any) -> Any:
         """Estimate one image's value."""
         given: ImageInput = image_input
-        image = self.input_image(given)
         record = await self.cache.resolve(tenant, self.family.model_type, name)
         revision = record.get("current_revision")
         if not revision:
             raise InvalidInput(f"model '{name}' has not been trained")
         # This family's cache loads regressors (see the app), not the classifiers it is typed for.
         head = cast(ImageRegressor, await self.cache.head(tenant, record["id"], revision["id"]))
-        square = await asyncio.to_thread(model_input, image, "image", self.limits)
+        square = await self.inputs.square(given)
         features = await self.encoder.encode([square])
         return RegressionValue(value=float(head.predict(features)[0]))
 

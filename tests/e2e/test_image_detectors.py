@@ -1,0 +1,79 @@
+"""The pre-built image detector through the gateway, real processes.
+
+The `feersum-nlu==2.0.46` client has no image detectors (they arrived in spec 2.0.55), so
+these calls use plain httpx with the client's `X-Auth-Token` header and the 2.0.55 shapes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+from PIL import Image
+
+from scripts.stack import Stack
+from tests.e2e.test_feersum_client import new_tenant_key
+from tests.vision_service.support import encode
+
+BEE = (
+    Path(__file__).resolve().parents[3]
+    / "shared/datasets/hymenoptera/val/bees/759745145_e8bc776ec8.jpg"
+)
+
+
+def client(stack: Stack, key: str) -> httpx.Client:
+    return httpx.Client(base_url=stack.url("gateway"), headers={"X-Auth-Token": key}, timeout=60)
+
+
+def test_the_generic_detector_through_the_gateway(stack: Stack) -> None:
+    with client(stack, new_tenant_key(stack, "detector")) as api:
+        listed = api.get("/vision/v2/image_detectors")
+        assert listed.status_code == 200, listed.text
+        assert [d["name"] for d in listed.json()] == ["generic"]
+        details = api.get("/vision/v2/image_detectors/generic").json()
+        assert details["name"] == "generic" and details["readonly"] is True
+
+        blank = encode(Image.new("RGB", (400, 300), (128, 128, 128)))
+        answer = api.post("/vision/v2/image_detectors/generic/retrieve", json={"image": blank})
+        assert answer.status_code == 200, answer.text
+        assert answer.json() == {"scored_detections": []}
+        if BEE.is_file():
+            photo = encode(Image.open(BEE), "PNG")
+            found = api.post("/vision/v2/image_detectors/generic/retrieve", json={"image": photo})
+            assert found.status_code == 200, found.text
+            top = found.json()["scored_detections"][0]
+            assert top["detection"]["label"] == "bird" and top["probability"] > 0.3
+
+        for body, status in (
+            ({"image": "bm90IGFuIGltYWdl"}, 400),
+            ({"url": "http://127.0.0.1/x.jpg"}, 400),
+        ):
+            response = api.post("/vision/v2/image_detectors/generic/retrieve", json=body)
+            assert response.status_code == status, response.text
+        assert api.get("/vision/v2/image_detectors/mine").status_code == 404
+        assert api.post("/vision/v2/image_detectors/mine/retrieve", json={}).status_code == 404
+        assert api.post("/vision/v2/image_detectors", json={"name": "x"}).status_code == 405
+
+
+def test_image_detectors_need_a_valid_key(stack: Stack) -> None:
+    with client(stack, "not-a-key") as api:
+        assert api.get("/vision/v2/image_detectors").status_code == 401
+        response = api.post(
+            "/vision/v2/image_detectors/generic/retrieve", json={"image": "bm90IGFuIGltYWdl"}
+        )
+        assert response.status_code == 401
+
+
+def test_the_public_openapi_document_lists_the_detector_operations(stack: Stack) -> None:
+    doc = httpx.get(stack.url("gateway") + "/openapi.json", timeout=30).json()
+    operations = {
+        op["operationId"]
+        for path, item in doc["paths"].items()
+        if path.startswith("/vision/v2/image_detectors")
+        for op in item.values()
+    }
+    assert operations == {
+        "image_detector_get_details_all",
+        "image_detector_get_details",
+        "image_detector_retrieve",
+    }

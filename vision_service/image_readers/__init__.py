@@ -1,0 +1,1 @@
+"""`/vision/v2/image_readers`: the pre-built `generic` OCR instance (RapidOCR, PP-OCRv4)."""

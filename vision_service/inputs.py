@@ -1,0 +1,117 @@
+"""Retrieve inputs: an `image_input` (base64 `image`, or an allowed `url`) to decoded pixels.
+
+Every image resource's retrieve goes through `ImageInputs`: base64 is decoded and the image
+checked against the byte and pixel limits in a worker thread; a `url` is fetched by
+`UrlFetcher` (refused with a 400 unless the operator lists its host). Errors are the shared
+4xx ones: 400 for bad input, 413 over a limit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+
+from shared import BaobabError, InvalidInput, TooLarge
+from vision_service.config import Settings
+from vision_service.engine.images import (
+    ImageInputError,
+    ImageLimits,
+    decode_base64,
+    decode_image,
+    fit_square,
+)
+from vision_service.image_classifiers.schemas import ImageInput
+from vision_service.url_fetch import UrlFetcher
+
+# The backbone's input: a square this many pixels a side.
+INPUT_SIZE = 224
+
+
+def image_limits(settings: Settings) -> ImageLimits:
+    """Return the limits on one image input that the settings give."""
+    return ImageLimits(settings.max_image_bytes, settings.max_image_pixels)
+
+
+def image_error(exc: ImageInputError, what: str) -> BaobabError:
+    """Return the HTTP error (400 or 413) for a refused image input."""
+    error = TooLarge if exc.status == 413 else InvalidInput
+    return error(f"{what}: {exc.message}", extra={"reason": exc.code})
+
+
+def checked_image(value: object, what: str, limits: ImageLimits) -> bytes:
+    """Return the encoded bytes of a base64 image that decodes within the limits; 4xx otherwise.
+
+    Blocking (it decodes the image): call it in a worker thread.
+    """
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{what} must be a base64-encoded JPEG, PNG, WebP or GIF image")
+    try:
+        raw = decode_base64(value, limits)
+        decode_image(raw, limits, target=INPUT_SIZE)
+    except ImageInputError as exc:
+        raise image_error(exc, what) from exc
+    return raw
+
+
+def model_input(value: str, what: str, limits: ImageLimits) -> np.ndarray:
+    """Return a base64 image as the backbone's (224, 224, 3) uint8 square; 4xx when refused.
+
+    Blocking: call it in a worker thread.
+    """
+    try:
+        raw = decode_base64(value, limits)
+        return fit_square(decode_image(raw, limits, target=INPUT_SIZE), INPUT_SIZE)
+    except ImageInputError as exc:
+        raise image_error(exc, what) from exc
+
+
+def _square(raw: bytes, limits: ImageLimits, size: int) -> np.ndarray:
+    try:
+        return fit_square(decode_image(raw, limits, target=size), size)
+    except ImageInputError as exc:
+        raise image_error(exc, "image") from exc
+
+
+def _full(raw: bytes, limits: ImageLimits) -> np.ndarray:
+    try:
+        return np.asarray(decode_image(raw, limits))
+    except ImageInputError as exc:
+        raise image_error(exc, "image") from exc
+
+
+def _from_base64(value: str, limits: ImageLimits) -> bytes:
+    try:
+        return decode_base64(value, limits)
+    except ImageInputError as exc:
+        raise image_error(exc, "image") from exc
+
+
+class ImageInputs:
+    """Reads retrieve inputs within one service's limits."""
+
+    def __init__(self, limits: ImageLimits, fetcher: UrlFetcher) -> None:
+        self.limits = limits
+        self.fetcher = fetcher
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ImageInputs:
+        return cls(image_limits(settings), UrlFetcher.from_settings(settings))
+
+    async def encoded(self, given: ImageInput) -> bytes:
+        """Return the encoded image of an input: its base64 decoded, or its url fetched."""
+        if given.image is not None:
+            return await asyncio.to_thread(_from_base64, given.image, self.limits)
+        if given.url:
+            return await self.fetcher.fetch(given.url)
+        raise InvalidInput("image is required: a base64-encoded JPEG, PNG, WebP or GIF, or a url")
+
+    async def square(self, given: ImageInput, size: int = INPUT_SIZE) -> np.ndarray:
+        """Return the input as the backbone's (size, size, 3) uint8 centre square."""
+        raw = await self.encoded(given)
+        return await asyncio.to_thread(_square, raw, self.limits, size)
+
+    async def pixels(self, given: ImageInput) -> np.ndarray:
+        """Return the input as (H, W, 3) uint8 RGB at its full size (EXIF orientation applied)."""
+        raw = await self.encoded(given)
+        return await asyncio.to_thread(_full, raw, self.limits)
