@@ -30,12 +30,13 @@ class LabelledImageSample(WireModel):
 
 
 class ImageInput(WireModel):
-    """`image_input`: the image to classify, as base64 (`url` inputs are not enabled)."""
+    """`image_input`: the image to classify, as base64, or a url the operator allows."""
 
     image: str | None = Field(
         default=None, description="The encoded image (JPEG, PNG, WebP or GIF), base64."
     )
     url: str | None = Field(
         default=None,
-        description="The URL of an image. Baobab refuses URL inputs (400): send the image itself.",
+        description="The URL of an image: fetched only from hosts the operator lists "
+        "(BAOBAB_IMAGE_URL_ALLOW_HOSTS); otherwise a 400.",
     )
