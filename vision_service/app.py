@@ -205,6 +205,13 @@ def create_app(
         redoc_url=None,
         openapi_url=None,
         generate_unique_id_function=_operation_id,
+        openapi_tags=[
+            {
+                "name": "image_regressors",
+                "description": "Baobab extension (not in the Feersum spec): images scored with a "
+                "number (image assessment), shaped like image classifiers.",
+            }
+        ],
     )
     app.state.settings = settings
     app.state.verify_caller = internal_caller_dependency(settings.internal_secret)

@@ -101,3 +101,10 @@ def test_the_public_openapi_document_lists_the_image_classifier_operations(stack
     }
     assert client_ops <= operations
     assert not [p for p in doc["paths"] if p.startswith("/nlu/v2/image_")]
+
+
+def test_the_image_regressor_tag_says_it_is_our_extension(stack: Stack) -> None:
+    doc = httpx.get(stack.url("gateway") + "/openapi.json", timeout=30).json()
+    tags = {t["name"]: t.get("description", "") for t in doc.get("tags", [])}
+    assert "Baobab extension" in tags["image_regressors"]
+    assert any(p.startswith("/vision/v2/image_regressors") for p in doc["paths"])
