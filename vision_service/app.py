@@ -1,13 +1,13 @@
 """The vision service app: `uvicorn --factory vision_service.app:create_app`.
 
-The lifespan loads the shared image backbone once, starts its micro-batching thread and
-warms it, opens the model-store client and the hot head cache, and starts this replica's
-training worker (it claims the `vision` service's jobs); everything is closed again after
-`yield`.
+The lifespan loads the shared image backbone, the generic detector and the generic reader
+once, starts the backbone's micro-batching thread and warms everything, opens the
+model-store client and the hot head caches, and starts this replica's training worker (it
+claims the `vision` service's jobs); everything is closed again after `yield`.
 
-Image classifiers answer at `/vision/v2/image_classifiers` and, for clients older than
-2.0.46, at `/nlu/v2/image_classifiers` (the same operations, left out of the OpenAPI
-document so each operationId appears once).
+Every image resource answers at `/vision/v2/<resource>` and, for clients older than 2.0.46,
+at `/nlu/v2/<resource>` (the same operations, left out of the OpenAPI document so each
+operationId appears once).
 """
 
 from __future__ import annotations
@@ -53,6 +53,9 @@ from vision_service.image_classifiers.service import (
     ImageClassifierService,
 )
 from vision_service.image_classifiers.training import run_image_classifier_job
+from vision_service.image_datasets.endpoints import LEGACY_PATH as LEGACY_IMAGE_DATASETS
+from vision_service.image_datasets.endpoints import build_router as build_datasets_router
+from vision_service.image_datasets.service import ImageDatasetService
 from vision_service.image_detectors.endpoints import router as image_detectors_router
 from vision_service.image_detectors.service import ImageDetectorService
 from vision_service.image_readers.endpoints import LEGACY_PATH as LEGACY_IMAGE_READERS
@@ -176,6 +179,7 @@ def create_app(
             settings,
             wake_worker=worker.wake if settings.worker_enabled else None,
         )
+        app.state.image_datasets = ImageDatasetService(store, cache, settings, service)
         app.state.image_detectors = ImageDetectorService(detector, settings)
         app.state.image_readers = ImageReaderService(text_reader, settings)
         worker_task: asyncio.Task[None] | None = None
@@ -199,7 +203,8 @@ def create_app(
     app = FastAPI(
         title="Baobab vision service",
         version="2.0.46",
-        description="Image models of the Feersum NLU v2 API: image classifiers, and image regressors (a Baobab extension).",
+        description="Image models of the Feersum NLU v2 API: image classifiers, datasets, the generic "
+        "detector and reader, and image regressors (a Baobab extension).",
         lifespan=lifespan,
         docs_url=None,
         redoc_url=None,
@@ -222,6 +227,8 @@ def create_app(
     app.include_router(build_router(LEGACY_IMAGE_CLASSIFIERS), include_in_schema=False)
     app.include_router(build_router(IMAGE_REGRESSORS))
     app.include_router(build_router(LEGACY_IMAGE_REGRESSORS), include_in_schema=False)
+    app.include_router(build_datasets_router())
+    app.include_router(build_datasets_router(LEGACY_IMAGE_DATASETS), include_in_schema=False)
     app.include_router(image_detectors_router)
     app.include_router(build_readers_router())
     app.include_router(build_readers_router(LEGACY_IMAGE_READERS), include_in_schema=False)

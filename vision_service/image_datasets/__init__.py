@@ -1,0 +1,1 @@
+"""`/vision/v2/image_datasets`: named collections of labelled images, kept in the model store."""
