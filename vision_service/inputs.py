@@ -14,6 +14,7 @@ import numpy as np
 
 from shared import BaobabError, InvalidInput, TooLarge
 from vision_service.config import Settings
+from vision_service.engine.backbone import INPUT_SIZE as BACKBONE_INPUT_SIZE
 from vision_service.engine.images import (
     ImageInputError,
     ImageLimits,
@@ -25,7 +26,7 @@ from vision_service.image_classifiers.schemas import ImageInput
 from vision_service.url_fetch import UrlFetcher
 
 # The backbone's input: a square this many pixels a side.
-INPUT_SIZE = 224
+INPUT_SIZE = BACKBONE_INPUT_SIZE
 
 
 def image_limits(settings: Settings) -> ImageLimits:
@@ -55,7 +56,7 @@ def checked_image(value: object, what: str, limits: ImageLimits) -> bytes:
 
 
 def model_input(value: str, what: str, limits: ImageLimits) -> np.ndarray:
-    """Return a base64 image as the backbone's (224, 224, 3) uint8 square; 4xx when refused.
+    """Return a base64 image as the backbone's (320, 320, 3) uint8 square; 4xx when refused.
 
     Blocking: call it in a worker thread.
     """

@@ -18,7 +18,7 @@ import onnxruntime as ort
 FloatArray = npt.NDArray[np.float32]
 
 BACKBONE_FOLDER = "efficientnet_lite0"
-INPUT_SIZE = 224
+INPUT_SIZE = 320
 DIM = 1280
 _INPUT = "pixels"
 _OUTPUT = "features"
@@ -31,8 +31,8 @@ class ModelsMissing(FileNotFoundError):
 def to_pixels(rgb: npt.NDArray[np.uint8]) -> FloatArray:
     """Return the backbone's input for RGB uint8 images: CHW float32 scaled to [-1, 1].
 
-    Takes one image [224, 224, 3] (giving [3, 224, 224]) or a stack [n, 224, 224, 3]
-    (giving [n, 3, 224, 224]). Normalisation is mean = std = 0.5 on 0-1, i.e. x / 127.5 - 1.
+    Takes one image [320, 320, 3] (giving [3, 320, 320]) or a stack [n, 320, 320, 3]
+    (giving [n, 3, 320, 320]). Normalisation is mean = std = 0.5 on 0-1, i.e. x / 127.5 - 1.
     Resizing and decoding are the caller's job.
     """
     if not isinstance(rgb, np.ndarray) or rgb.dtype != np.uint8:
@@ -68,7 +68,7 @@ class ImageBackbone:
 
     @property
     def input_size(self) -> int:
-        """Return the square input side in pixels, 224."""
+        """Return the square input side in pixels, 320."""
         return INPUT_SIZE
 
     @classmethod
@@ -107,7 +107,7 @@ class ImageBackbone:
         return cls(session, manifest)
 
     def features(self, pixels: FloatArray, batch_size: int = 32) -> FloatArray:
-        """Return float32 features [n, 1280] of `pixels` [n, 3, 224, 224], in input order.
+        """Return float32 features [n, 1280] of `pixels` [n, 3, 320, 320], in input order.
 
         `pixels` is what `to_pixels` gives; it is run `batch_size` images at a time.
         """

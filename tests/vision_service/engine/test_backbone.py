@@ -13,7 +13,7 @@ import pytest
 
 from vision_service.engine import ImageBackbone, ModelsMissing, to_pixels
 
-SIZE = 224
+SIZE = 320
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +53,7 @@ def test_load_without_models_says_how_to_build_them(tmp_path: Path) -> None:
 def test_load_of_a_half_written_build_names_the_missing_file(tmp_path: Path) -> None:
     folder = tmp_path / "efficientnet_lite0"
     folder.mkdir()
-    (folder / "manifest.json").write_text(json.dumps({"dim": 1280, "input_size": 224}))
+    (folder / "manifest.json").write_text(json.dumps({"dim": 1280, "input_size": 320}))
     with pytest.raises(ModelsMissing, match=r"model\.onnx.*make models"):
         ImageBackbone.load(tmp_path)
 
@@ -62,14 +62,14 @@ def test_load_refuses_a_build_of_another_shape(tmp_path: Path, models_dir: Path)
     folder = tmp_path / "efficientnet_lite0"
     folder.mkdir()
     (folder / "model.onnx").write_bytes((models_dir / "efficientnet_lite0/model.onnx").read_bytes())
-    (folder / "manifest.json").write_text(json.dumps({"dim": 512, "input_size": 224}))
+    (folder / "manifest.json").write_text(json.dumps({"dim": 512, "input_size": 320}))
     with pytest.raises(ValueError, match="expected 1280"):
         ImageBackbone.load(tmp_path)
 
 
 def test_load_reads_the_manifest(backbone: ImageBackbone) -> None:
     assert backbone.dim == 1280
-    assert backbone.input_size == 224
+    assert backbone.input_size == 320
     assert backbone.manifest["name"] == "efficientnet-lite0"
     assert backbone.manifest["precision"] == "fp32"
     assert backbone.manifest["output"]["l2_normalised"] is False
@@ -141,9 +141,9 @@ def test_features_tell_images_apart(backbone: ImageBackbone) -> None:
 
 
 def test_features_refuse_other_layouts(backbone: ImageBackbone) -> None:
-    with pytest.raises(ValueError, match=r"\[n, 3, 224, 224\]"):
+    with pytest.raises(ValueError, match=r"\[n, 3, 320, 320\]"):
         backbone.features(np.zeros((1, SIZE, SIZE, 3), dtype=np.float32))
-    with pytest.raises(ValueError, match=r"\[n, 3, 224, 224\]"):
+    with pytest.raises(ValueError, match=r"\[n, 3, 320, 320\]"):
         backbone.features(np.zeros((3, SIZE, SIZE), dtype=np.float32))
     with pytest.raises(TypeError, match="float32"):
         backbone.features(np.zeros((1, 3, SIZE, SIZE), dtype=np.float64))
@@ -157,7 +157,7 @@ def test_the_backbone_runs_without_torch(models_dir: Path) -> None:
         "from pathlib import Path\n"
         "from vision_service.engine import ImageBackbone, to_pixels\n"
         "b = ImageBackbone.load(Path(sys.argv[1]))\n"
-        "b.features(to_pixels(np.zeros((224, 224, 3), np.uint8))[None])\n"
+        "b.features(to_pixels(np.zeros((320, 320, 3), np.uint8))[None])\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'efficientnet_lite_pytorch')))\n"
     )
     out = subprocess.run(
