@@ -130,28 +130,15 @@ def create_app(
             store,
             RoutedClassifier.from_bytes,
             trim=retrieve_view,
-            redis_url=settings.redis_url,
-            namespace=settings.cache_namespace,
-            lru_size=settings.lru_size,
-            lru_max_bytes=int(settings.lru_max_mb * 1024 * 1024),
             head_bytes=head_nbytes,
-            pointer_size=settings.pointer_cache_size,
-            artifact_ttl_s=settings.artifact_ttl_s,
-            pointer_ttl_s=settings.pointer_ttl_s,
-            degraded_pointer_ttl_s=settings.degraded_pointer_ttl_s,
+            **settings.cache_options(),
         )
 
         # CRF and synonym extractors load other artifacts: their own hot cache (same namespace).
         entity_cache: HotModelCache[Any] = HotModelCache(
             store,
             load_extractor,
-            redis_url=settings.redis_url,
-            namespace=settings.cache_namespace,
-            lru_size=settings.lru_size,
-            pointer_size=settings.pointer_cache_size,
-            artifact_ttl_s=settings.artifact_ttl_s,
-            pointer_ttl_s=settings.pointer_ttl_s,
-            degraded_pointer_ttl_s=settings.degraded_pointer_ttl_s,
+            **settings.cache_options(),
         )
 
         async def on_trained(job: dict[str, Any]) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field
 
 from shared import ServiceSettings
@@ -25,6 +27,19 @@ class Settings(ServiceSettings):
     pointer_ttl_s: float = Field(default=60.0, gt=0)
     # Without working Redis a replica cannot hear other replicas' changes: re-read this often.
     degraded_pointer_ttl_s: float = Field(default=2.0, gt=0)
+
+    def cache_options(self) -> dict[str, Any]:
+        """Return the `HotModelCache` keywords these settings give (Redis, sizes, TTLs)."""
+        return {
+            "redis_url": self.redis_url,
+            "namespace": self.cache_namespace,
+            "lru_size": self.lru_size,
+            "lru_max_bytes": int(self.lru_max_mb * 1024 * 1024),
+            "pointer_size": self.pointer_cache_size,
+            "artifact_ttl_s": self.artifact_ttl_s,
+            "pointer_ttl_s": self.pointer_ttl_s,
+            "degraded_pointer_ttl_s": self.degraded_pointer_ttl_s,
+        }
 
     # Training worker: every replica runs one unless disabled.
     worker_enabled: bool = True

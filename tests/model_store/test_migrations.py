@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -56,7 +57,13 @@ async def test_migrations_build_a_fresh_sqlite_database(tmp_path: Path) -> None:
     assert {"models", "samples", "revisions", "training_jobs", VERSION_TABLE} <= tables
 
 
-def test_0002_adds_sample_entities_and_keeps_existing_samples(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("previous", "column"), [("0001", "entities"), ("0002", "image")], ids=["0002", "0003"]
+)
+def test_a_sample_column_is_added_and_existing_samples_are_kept(
+    tmp_path: Path, previous: str, column: str
+) -> None:
+    """0002 adds samples.entities and 0003 samples.image; both keep what is stored."""
     from alembic import command
     from alembic.config import Config
     from sqlalchemy import create_engine, text
@@ -66,7 +73,7 @@ def test_0002_adds_sample_entities_and_keeps_existing_samples(tmp_path: Path) ->
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["database_url"] = f"sqlite+aiosqlite:///{db}"
     cfg.attributes["version_table"] = VERSION_TABLE
-    command.upgrade(cfg, "0001")
+    command.upgrade(cfg, previous)
     sync = create_engine(f"sqlite:///{db}")
     with sync.begin() as conn:
         conn.execute(
@@ -84,47 +91,10 @@ def test_0002_adds_sample_entities_and_keeps_existing_samples(tmp_path: Path) ->
         )
     command.upgrade(cfg, "head")
     with sync.connect() as conn:
-        row = conn.execute(text("SELECT text, label, entities FROM samples")).one()
+        row = conn.execute(text(f"SELECT text, label, {column} FROM samples")).one()
         assert tuple(row) == ("hello", "greet", None)
-    command.downgrade(cfg, "0001")
+    command.downgrade(cfg, previous)
     with sync.connect() as conn:
-        assert "entities" not in {c["name"] for c in inspect(conn).get_columns("samples")}
-        assert conn.execute(text("SELECT text FROM samples")).scalar_one() == "hello"
-    sync.dispose()
-
-
-def test_0003_adds_sample_images_and_keeps_existing_samples(tmp_path: Path) -> None:
-    from alembic import command
-    from alembic.config import Config
-    from sqlalchemy import create_engine, text
-
-    db = tmp_path / "old.db"
-    cfg = Config()
-    cfg.set_main_option("script_location", str(MIGRATIONS))
-    cfg.attributes["database_url"] = f"sqlite+aiosqlite:///{db}"
-    cfg.attributes["version_table"] = VERSION_TABLE
-    command.upgrade(cfg, "0002")
-    sync = create_engine(f"sqlite:///{db}")
-    with sync.begin() as conn:
-        conn.execute(
-            text(
-                "INSERT INTO models (id, tenant, model_type, name, long_name, description, params,"
-                " readonly, trashed, created_at, updated_at) VALUES ('m1', 't', 'text_classifier',"
-                " 'faq', '', '', '{}', 0, 0, '2026-01-01', '2026-01-01')"
-            )
-        )
-        conn.execute(
-            text(
-                "INSERT INTO samples (id, model_id, kind, seq, text, label, created_at)"
-                " VALUES ('s1', 'm1', 'training', 1, 'hello', 'greet', '2026-01-01')"
-            )
-        )
-    command.upgrade(cfg, "head")
-    with sync.connect() as conn:
-        row = conn.execute(text("SELECT text, label, image FROM samples")).one()
-        assert tuple(row) == ("hello", "greet", None)
-    command.downgrade(cfg, "0002")
-    with sync.connect() as conn:
-        assert "image" not in {c["name"] for c in inspect(conn).get_columns("samples")}
+        assert column not in {c["name"] for c in inspect(conn).get_columns("samples")}
         assert conn.execute(text("SELECT text FROM samples")).scalar_one() == "hello"
     sync.dispose()
