@@ -22,18 +22,15 @@ every convolution, and depthwise ones have no fast int8 kernel), so it is not of
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import shutil
 import sys
-import tempfile
 import time
 import warnings
 from pathlib import Path
 from typing import Any
 
-from scripts.build_models import sha256_file
+from scripts._builds import BuildError, run_cli, sha256_file, staged_folder
 
 MODEL_NAME = "efficientnet-lite0"
 FOLDER = "efficientnet_lite0"
@@ -51,10 +48,6 @@ INPUT_NAME = "pixels"
 OUTPUT_NAME = "features"
 # The fp32 graph must match torch this closely (mean cosine) or the build is refused.
 MIN_COSINE_TO_TORCH = 0.9999
-
-
-class BuildError(RuntimeError):
-    """The backbone could not be built; the message says why and what to do."""
 
 
 def weights_file() -> tuple[Path, dict[str, str]]:
@@ -218,10 +211,7 @@ def build(out: Path, *, force: bool = False) -> Path:
         return target
 
     started = time.perf_counter()
-    out.mkdir(parents=True, exist_ok=True)
-    # Same filesystem as the target, so the final rename is atomic.
-    tmp = Path(tempfile.mkdtemp(prefix=f".{FOLDER}-build-", dir=out))
-    try:
+    with staged_folder(out, FOLDER, lambda t: existing_build_ok(t, versions)) as tmp:
         onnx_path = tmp / "model.onnx"
         print(f"exporting {MODEL_NAME} from {weights} to ONNX (opset {OPSET}, {PRECISION})")
         reference = export_onnx(weights, onnx_path)
@@ -231,23 +221,6 @@ def build(out: Path, *, force: bool = False) -> Path:
         manifest = {**expected_manifest(versions), "onnx_sha256": sha256_file(onnx_path)}
         # The manifest is written last: its presence marks a finished build.
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-        os.chmod(tmp, 0o755)
-        try:
-            if target.exists():
-                old = Path(tempfile.mkdtemp(prefix=f".{FOLDER}-old-", dir=out))
-                target.rename(old / FOLDER)
-                tmp.rename(target)
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                tmp.rename(target)
-        except OSError:
-            # Another build finished first: keep its folder if it is complete.
-            if not existing_build_ok(target, versions):
-                raise
-            shutil.rmtree(tmp, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     size_mb = (target / "model.onnx").stat().st_size / 1e6
     print(
         f"{target}: built in {time.perf_counter() - started:.1f}s "
@@ -257,16 +230,7 @@ def build(out: Path, *, force: bool = False) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--out", type=Path, default=Path("var/models"), help="models folder")
-    parser.add_argument("--force", action="store_true", help="rebuild even if up to date")
-    args = parser.parse_args(argv)
-    try:
-        build(args.out, force=args.force)
-    except BuildError as exc:
-        print(f"build_image_backbone: {exc}", file=sys.stderr)
-        return 1
-    return 0
+    return run_cli("build_image_backbone", __doc__, [build], argv)
 
 
 if __name__ == "__main__":

