@@ -7,6 +7,7 @@ VAR := var
 MODELS_DIR ?= $(or $(BAOBAB_MODELS_DIR),$(VAR)/models)
 STAMP_INSTALL := $(VENV)/.installed
 STAMP_MODELS := $(MODELS_DIR)/minilm/manifest.json $(MODELS_DIR)/efficientnet_lite0/manifest.json \
+	$(MODELS_DIR)/efficientnet_lite0_maps/manifest.json \
 	$(MODELS_DIR)/yolox_nano/manifest.json
 
 .PHONY: run test lint models bench eval migrate install clean help
@@ -30,8 +31,8 @@ $(STAMP_INSTALL): pyproject.toml
 
 models: $(STAMP_MODELS)
 
-$(STAMP_MODELS) &: $(STAMP_INSTALL) scripts/build_models.py scripts/build_image_backbone.py \
-		scripts/build_image_detector.py
+$(STAMP_MODELS) &: $(STAMP_INSTALL) scripts/build_models.py scripts/_builds.py \
+		scripts/build_image_backbone.py scripts/build_image_features.py scripts/build_image_detector.py
 	$(PY) -m scripts.build_models --out $(MODELS_DIR)
 
 migrate: $(STAMP_INSTALL)

@@ -247,14 +247,14 @@ def build(out: Path, *, force: bool = False) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    # The image backbone and detector have their own modules (scripts.build_image_backbone,
-    # scripts.build_image_detector); `make models` builds all three through this entry point.
-    from scripts import build_image_backbone, build_image_detector
+    # The image models have their own modules (scripts.build_image_backbone, _features,
+    # _detector); `make models` builds all four through this entry point.
+    from scripts import build_image_backbone, build_image_detector, build_image_features
 
     return run_cli(
         "build_models",
         __doc__,
-        [build, build_image_backbone.build, build_image_detector.build],
+        [build, build_image_backbone.build, build_image_features.build, build_image_detector.build],
         argv,
     )
 

@@ -120,7 +120,9 @@ class TrainDetails(WireModel):
     word_manifold_list: list[LabelledWordManifold] | None = None
     clsfr_algorithm: str | None = Field(default=None, examples=["logistic_regression"])
     num_epochs: int | None = Field(
-        default=None, description="Accepted for compatibility; the heads do not use it."
+        default=None,
+        description="Image detectors train exactly this many epochs (at most 200); other "
+        "heads accept it and do not use it.",
     )
     language_model_list: list[LabelledLanguageModel] | None = None
 

@@ -42,7 +42,9 @@ from shared import (
 )
 from vision_service.config import Settings
 from vision_service.engine import ImageBackbone
+from vision_service.engine.box_detector import BoxDetector
 from vision_service.engine.detector import ObjectDetector
+from vision_service.engine.feature_maps import FeatureMaps
 from vision_service.engine.ocr import TextReader
 from vision_service.engine.regression import ImageRegressor
 from vision_service.features import ImageBatcher, ImageEmbedder
@@ -56,8 +58,10 @@ from vision_service.image_classifiers.training import run_image_classifier_job
 from vision_service.image_datasets.endpoints import LEGACY_PATH as LEGACY_IMAGE_DATASETS
 from vision_service.image_datasets.endpoints import build_router as build_datasets_router
 from vision_service.image_datasets.service import ImageDatasetService
-from vision_service.image_detectors.endpoints import router as image_detectors_router
 from vision_service.image_detectors.service import ImageDetectorService
+from vision_service.image_detectors.tenant import IMAGE_DETECTORS, DetectorService
+from vision_service.image_detectors.tenant import MODEL_TYPE as DETECTOR_TYPE
+from vision_service.image_detectors.training import run_image_detector_job
 from vision_service.image_readers.endpoints import LEGACY_PATH as LEGACY_IMAGE_READERS
 from vision_service.image_readers.endpoints import build_router as build_readers_router
 from vision_service.image_readers.service import OCR_THREADS, ImageReaderService
@@ -97,6 +101,9 @@ def create_app(
             ObjectDetector.load, settings.resolved_models_dir, threads=settings.encoder_threads
         )
         text_reader = await asyncio.to_thread(TextReader.load, threads=OCR_THREADS)
+        maps = await asyncio.to_thread(
+            FeatureMaps.load, settings.resolved_models_dir, threads=settings.encoder_threads
+        )
         batcher = ImageBatcher(
             ImageEmbedder(backbone),
             max_batch=settings.batch_max_size,
@@ -126,8 +133,17 @@ def create_app(
             **settings.cache_options(),
         )
 
+        # Tenant detectors: box heads, a third kind (same namespace).
+        detector_cache: HotModelCache[BoxDetector] = HotModelCache(
+            store, BoxDetector.from_bytes, trim=retrieve_view, **settings.cache_options()
+        )
+        caches: dict[str, HotModelCache[Any]] = {
+            REGRESSOR_TYPE: regressor_cache,
+            DETECTOR_TYPE: detector_cache,
+        }
+
         async def on_trained(job: dict[str, Any]) -> None:
-            kind_cache = regressor_cache if job["model_type"] == REGRESSOR_TYPE else cache
+            kind_cache = caches.get(job["model_type"], cache)
             await kind_cache.bump(job["tenant"], job["model_type"], job["model_name"])
 
         worker = TrainingWorker(
@@ -138,6 +154,9 @@ def create_app(
                 ),
                 REGRESSOR_TYPE: functools.partial(
                     run_image_regressor_job, store, batcher, image_limits(settings)
+                ),
+                DETECTOR_TYPE: functools.partial(
+                    run_image_detector_job, store, maps, image_limits(settings)
                 ),
             },
             service="vision",
@@ -166,7 +185,15 @@ def create_app(
             wake_worker=worker.wake if settings.worker_enabled else None,
         )
         app.state.image_datasets = ImageDatasetService(store, cache, settings, service)
-        app.state.image_detectors = ImageDetectorService(detector, settings)
+        app.state.image_detectors = DetectorService(
+            store,
+            detector_cache,
+            batcher,
+            settings,
+            generic=ImageDetectorService(detector, settings),
+            maps=maps,
+            wake_worker=worker.wake if settings.worker_enabled else None,
+        )
         app.state.image_readers = ImageReaderService(text_reader, settings)
         worker_task: asyncio.Task[None] | None = None
         try:
@@ -184,6 +211,7 @@ def create_app(
             await batcher.aclose()
             await cache.aclose()
             await regressor_cache.aclose()
+            await detector_cache.aclose()
             await store.aclose()
 
     app = FastAPI(
@@ -215,7 +243,7 @@ def create_app(
     app.include_router(build_router(LEGACY_IMAGE_REGRESSORS), include_in_schema=False)
     app.include_router(build_datasets_router())
     app.include_router(build_datasets_router(LEGACY_IMAGE_DATASETS), include_in_schema=False)
-    app.include_router(image_detectors_router)
+    app.include_router(build_router(IMAGE_DETECTORS))
     app.include_router(build_readers_router())
     app.include_router(build_readers_router(LEGACY_IMAGE_READERS), include_in_schema=False)
 

@@ -175,13 +175,17 @@ def build_router(family: ClassifierFamily) -> APIRouter:
          f"Classify the {family.sample_noun} and return a probability sorted list of classes."
          + (" Labels under the model's threshold are left out: an empty list means no match."
             if calibrates else ""),
-         {"response_model": family.retrieve_response or list[ScoredLabel]}),
+         {"response_model": family.retrieve_response, "response_model_exclude_none": True}
+         if family.retrieve_response else {"response_model": list[ScoredLabel]}),
     ])  # fmt: skip
-    if family.classifies:
+    if family.labels:
         add_routes([
             ("/{instance_name}/labels", "GET", "get_labels", "Get list of possible labels.",
              f"Return the {noun}'s list of possible class labels ([] until trained).",
              {"response_model": list[str]}),
+        ])  # fmt: skip
+    if family.curate:
+        add_routes([
             ("/{instance_name}/curate", "POST", "curate", "Endpoint to aid in the curation of a model instance.",
              "Return the samples behind a cell of the training or testing confusion matrix.", SAMPLES),
         ])  # fmt: skip

@@ -48,8 +48,9 @@ class ClassifierFamily:
     # Retrieve's description and answer when the family does not answer ranked labels.
     retrieve_description: str | None = None
     retrieve_response: Any = None
-    # Whether the family has labels and curate (a confusion matrix to curate).
-    classifies: bool = True
+    # Whether the family has the labels route, and curate (a confusion matrix to curate).
+    labels: bool = True
+    curate: bool = True
     # The `clsfr_algorithm` names training accepts, and the one it uses when none is given.
     algorithms: tuple[str, ...] = ALGORITHMS
     default_algorithm: str = DEFAULT_ALGORITHM

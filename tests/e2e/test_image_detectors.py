@@ -1,4 +1,4 @@
-"""The pre-built image detector through the gateway, real processes.
+"""Image detectors (the pre-built one) through the gateway, real processes.
 
 The `feersum-nlu==2.0.46` client has no image detectors (they arrived in spec 2.0.55), so
 these calls use plain httpx with the client's `X-Auth-Token` header and the 2.0.55 shapes.
@@ -52,7 +52,8 @@ def test_the_generic_detector_through_the_gateway(stack: Stack) -> None:
             assert response.status_code == status, response.text
         assert api.get("/vision/v2/image_detectors/mine").status_code == 404
         assert api.post("/vision/v2/image_detectors/mine/retrieve", json={}).status_code == 404
-        assert api.post("/vision/v2/image_detectors", json={"name": "x"}).status_code == 405
+        generic = {"name": "generic", "load_from_store": False}
+        assert api.post("/vision/v2/image_detectors", json=generic).status_code == 400
 
 
 def test_image_detectors_need_a_valid_key(stack: Stack) -> None:
@@ -72,8 +73,23 @@ def test_the_public_openapi_document_lists_the_detector_operations(stack: Stack)
         if path.startswith("/vision/v2/image_detectors")
         for op in item.values()
     }
-    assert operations == {
+    lifecycle = {
+        "image_detector_create",
         "image_detector_get_details_all",
         "image_detector_get_details",
+        "image_detector_del",
+        "image_detector_vaporise",
+        "image_detector_add_training_samples",
+        "image_detector_get_training_samples",
+        "image_detector_update_training_samples",
+        "image_detector_del_training_samples",
+        "image_detector_del_training_samples_all",
+        "image_detector_add_testing_samples",
+        "image_detector_get_testing_samples",
+        "image_detector_train",
+        "image_detector_set_params",
+        "image_detector_get_params",
+        "image_detector_get_labels",
         "image_detector_retrieve",
     }
+    assert lifecycle <= operations

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from shared.wire import WireModel
+from shared.wire import ClassifierCreateDetails, WireModel
 
 
 class ImageDetectorInstanceDetail(WireModel):
-    """`image_detector_instance_detail`: a detector's details (the pre-built one's subset)."""
+    """`image_detector_instance_detail`: a detector's details.
+
+    Baobab reports a trained detector's quality as mAP@0.5 (our extension: the spec's
+    classification fields do not fit boxes).
+    """
 
     name: str = Field(examples=["generic"])
     id: str = Field(description="The id of this version of the instance.")
@@ -16,7 +20,27 @@ class ImageDetectorInstanceDetail(WireModel):
     desc: str | None = None
     readonly: bool | None = None
     threshold: float | None = Field(
-        default=None, description="Detections under this probability are left out."
+        default=None,
+        description="Detections under this probability are left out (0: the default, 0.3).",
+    )
+    training_map: float | None = Field(
+        default=None, description="Mean average precision at IoU 0.5 on the training samples."
+    )
+    testing_map: float | None = Field(
+        default=None, description="Mean average precision at IoU 0.5 on the testing samples."
+    )
+    testing_ap: dict[str, float] | None = Field(
+        default=None, description="Average precision at IoU 0.5 per label on the testing samples."
+    )
+    training_stamp: str | None = Field(
+        default=None,
+        description="When the current revision was trained; empty while training or never trained.",
+    )
+    num_training_samples: int | None = None
+    num_testing_samples: int | None = None
+    clsfr_algorithm: str | None = None
+    training_error: str | None = Field(
+        default=None, description="Baobab: why the last training job failed."
     )
 
 
@@ -58,3 +82,19 @@ class ScoredImageDetections(WireModel):
 
     scored_detections: list[ScoredImageDetection]
     output_image: ImageOutput | None = None
+
+
+class ImageDetectorCreateDetails(ClassifierCreateDetails):
+    """`image_detector_create_details`: what `POST /image_detectors` takes."""
+
+
+class LabelledImageDetections(WireModel):
+    """`labelled_image_detections`: an image and the boxes in it (boxes as in `image_detection`)."""
+
+    image: str | None = Field(
+        default=None,
+        description="The encoded image (JPEG, PNG, WebP or GIF), base64; a data URL is accepted.",
+    )
+    detections: list[ImageDetection] | None = None
+    comment: str | None = None
+    uuid: str | None = None

@@ -64,7 +64,8 @@ IMAGE_REGRESSORS = ClassifierFamily(
     algorithms=(ALGORITHM,),
     default_algorithm=ALGORITHM,
     tsne=False,
-    classifies=False,
+    labels=False,
+    curate=False,
     worker_service="vision",
 )
 LEGACY_IMAGE_REGRESSORS = dataclasses.replace(IMAGE_REGRESSORS, path="/nlu/v2/image_regressors")

@@ -100,16 +100,24 @@ async def test_url_inputs_are_refused(api: VisionClient) -> None:
     assert "url inputs are not enabled" in body["detail"]
 
 
-async def test_unknown_detectors_are_404_and_training_routes_are_absent(api: VisionClient) -> None:
+async def test_unknown_detectors_are_404_and_generic_cannot_be_changed(api: VisionClient) -> None:
     image = {"image": encode(discs(1))}
     assert_error(await api.get(f"{BASE}/mine"), 404)
     assert_error(await api.post(f"{BASE}/mine/retrieve", json=image), 404)
-    # Tenants cannot create or train detectors: those operations do not exist.
-    assert (await api.post(BASE, json={"name": "mine"})).status_code == 405
-    assert (await api.post(f"{BASE}/generic/train", json={})).status_code == 404
-    assert (await api.delete(f"{BASE}/generic")).status_code == 405
-    samples = await api.post(f"{BASE}/generic/training_samples", json=[image])
-    assert samples.status_code == 404
+    body = assert_error(
+        await api.post(BASE, json={"name": "generic", "load_from_store": False}), 400
+    )
+    assert "pre-built" in body["detail"]
+    for call in (
+        api.post(f"{BASE}/generic/train", json={}),
+        api.delete(f"{BASE}/generic"),
+        api.post(f"{BASE}/generic/vaporise"),
+        api.post(f"{BASE}/generic/params", json={"threshold": 0.5}),
+        api.post(f"{BASE}/generic/training_samples", json=[{**image, "detections": []}]),
+    ):
+        assert_error(await call, 400)
+    assert ok(await api.get(f"{BASE}/generic/training_samples")) == []
+    assert len(ok(await api.get(f"{BASE}/generic/labels"))) == 80
 
 
 async def test_unsigned_calls_are_refused(vision_app: FastAPI) -> None:
