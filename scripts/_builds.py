@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import shutil
 import sys
@@ -16,6 +17,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 
 class BuildError(RuntimeError):
@@ -28,6 +30,30 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def build_is_complete(
+    target: Path,
+    expected: dict[str, Any],
+    *,
+    onnx_sha256: str | None = None,
+    files: tuple[str, ...] = (),
+) -> bool:
+    """Return True when `target` holds a finished build: its manifest has every `expected`
+    field, `model.onnx` (and each of `files`) is there, and the ONNX file's hash is
+    `onnx_sha256`, or, without one, the hash its manifest recorded."""
+    try:
+        manifest = json.loads((target / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return False
+    if not isinstance(manifest, dict):
+        return False
+    if any(manifest.get(key) != value for key, value in expected.items()):
+        return False
+    onnx_path = target / "model.onnx"
+    if not onnx_path.is_file() or not all((target / f).is_file() for f in files):
+        return False
+    return sha256_file(onnx_path) == (onnx_sha256 or manifest.get("onnx_sha256"))
 
 
 @contextmanager

@@ -27,10 +27,11 @@ import os
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from scripts._builds import BuildError, run_cli, sha256_file, staged_folder
+from scripts._builds import BuildError, build_is_complete, run_cli, sha256_file, staged_folder
 
 MODEL_NAME = "efficientnet-lite0"
 FOLDER = "efficientnet_lite0"
@@ -105,23 +106,6 @@ def expected_manifest(versions: dict[str, str]) -> dict[str, Any]:
         "weights_sha256": WEIGHTS_SHA256,
         "source_packages": [f"{name}=={v}" for name, v in sorted(versions.items())],
     }
-
-
-def existing_build_ok(target: Path, versions: dict[str, str]) -> bool:
-    """Return True when `target` already holds a complete build of these weights."""
-    try:
-        manifest = json.loads((target / "manifest.json").read_text())
-    except (OSError, ValueError):
-        return False
-    if not isinstance(manifest, dict):
-        return False
-    for key, value in expected_manifest(versions).items():
-        if manifest.get(key) != value:
-            return False
-    onnx_path = target / "model.onnx"
-    if not onnx_path.is_file():
-        return False
-    return bool(manifest.get("onnx_sha256") == sha256_file(onnx_path))
 
 
 def sanity_pixels() -> Any:
@@ -200,25 +184,44 @@ def check_against_torch(onnx_path: Path, reference: Any) -> float:
     return cosine
 
 
-def build(out: Path, *, force: bool = False) -> Path:
-    """Build `<out>/efficientnet_lite0` unless an identical build is there; return its path."""
+def build_export(
+    out: Path,
+    folder: str,
+    what: str,
+    manifest_of: Callable[[dict[str, str]], dict[str, Any]],
+    export: Callable[[Path, Path], Any],
+    check: Callable[[Path, Any], float],
+    *,
+    force: bool = False,
+) -> Path:
+    """Build an ONNX export of the packaged Lite0 weights into `out/folder`; return its path.
+
+    `manifest_of(versions)` gives the manifest's fixed fields, `export(weights, onnx_path)`
+    writes the graph and returns torch's outputs on the sanity images, `check(onnx_path,
+    reference)` returns the mean cosine of the ONNX outputs to them (or raises).
+    """
     weights, versions = weights_file()
-    target = out / FOLDER
+    target = out / folder
     verify_weights(weights)
-    if not force and existing_build_ok(target, versions):
-        print(f"{target}: up to date ({MODEL_NAME}, {PRECISION})")
+
+    def complete(t: Path) -> bool:
+        return build_is_complete(t, manifest_of(versions))
+
+    if not force and complete(target):
+        print(f"{target}: up to date ({what}, {PRECISION})")
+        # Newer than this script, so make's stamp rule stops re-running the check.
         os.utime(target / "manifest.json")
         return target
 
     started = time.perf_counter()
-    with staged_folder(out, FOLDER, lambda t: existing_build_ok(t, versions)) as tmp:
+    with staged_folder(out, folder, complete) as tmp:
         onnx_path = tmp / "model.onnx"
-        print(f"exporting {MODEL_NAME} from {weights} to ONNX (opset {OPSET}, {PRECISION})")
-        reference = export_onnx(weights, onnx_path)
+        print(f"exporting {what} from {weights} to ONNX (opset {OPSET}, {PRECISION})")
+        reference = export(weights, onnx_path)
         for leftover in tmp.glob("*.data"):
             raise BuildError(f"the export wrote external data ({leftover.name}); expected one file")
-        cosine = check_against_torch(onnx_path, reference)
-        manifest = {**expected_manifest(versions), "onnx_sha256": sha256_file(onnx_path)}
+        cosine = check(onnx_path, reference)
+        manifest = {**manifest_of(versions), "onnx_sha256": sha256_file(onnx_path)}
         # The manifest is written last: its presence marks a finished build.
         (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     size_mb = (target / "model.onnx").stat().st_size / 1e6
@@ -227,6 +230,13 @@ def build(out: Path, *, force: bool = False) -> Path:
         f"(model.onnx {size_mb:.1f} MB, mean cosine to torch {cosine:.6f})"
     )
     return target
+
+
+def build(out: Path, *, force: bool = False) -> Path:
+    """Build `<out>/efficientnet_lite0` unless an identical build is there; return its path."""
+    return build_export(
+        out, FOLDER, MODEL_NAME, expected_manifest, export_onnx, check_against_torch, force=force
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

