@@ -6,19 +6,14 @@ these calls use plain httpx with the client's `X-Auth-Token` header and the 2.0.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import httpx
 from PIL import Image
 
 from scripts.stack import Stack
 from tests.e2e.test_feersum_client import new_tenant_key
-from tests.vision_service.support import encode
+from tests.vision_service.support import BEE_PHOTO, encode
 
-BEE = (
-    Path(__file__).resolve().parents[3]
-    / "shared/datasets/hymenoptera/val/bees/759745145_e8bc776ec8.jpg"
-)
+BEE = BEE_PHOTO
 
 
 def client(stack: Stack, key: str) -> httpx.Client:

@@ -4,12 +4,21 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 import random
 import secrets
+from pathlib import Path
 from typing import Any
 
 import httpx
 from PIL import Image, ImageDraw
+
+from shared import PROJECT_ROOT
+
+# The team's evaluation data, read in place (never copied); tests that need a real photo
+# skip, saying so, where it is absent (a user's clone has no team folder beside it).
+DATASETS = Path(os.environ.get("BAOBAB_DATASETS_DIR", PROJECT_ROOT.parent / "shared" / "datasets"))
+BEE_PHOTO = DATASETS / "hymenoptera" / "val" / "bees" / "759745145_e8bc776ec8.jpg"
 
 SECRET = "test-vision-secret-" + secrets.token_hex(8)
 SAMPLES_LIMIT = 30

@@ -41,8 +41,7 @@ from vision_service.image_classifiers.schemas import (
     ImageInput,
     LabelledImageSample,
 )
-from vision_service.inputs import ImageInputs, checked_image, image_limits
-from vision_service.inputs import image_error as image_error  # re-exported
+from vision_service.inputs import ImageInputs, checked_image, image_error, image_limits
 
 MODEL_TYPE = "image_classifier"
 # Heads that score the backbone's features alone (the n-gram and fuzzy heads read texts).

@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.vision_service.support import DATASETS
 from vision_service.engine import ModelsMissing
 from vision_service.engine.detector import (
     COCO_CLASSES,
@@ -23,7 +24,6 @@ from vision_service.engine.detector import (
 )
 from vision_service.engine.images import decode_image
 
-DATASETS = Path(__file__).resolve().parents[4] / "shared" / "datasets"
 CARDS = DATASETS / "playing_cards_detection" / "test"
 BEES = DATASETS / "hymenoptera" / "val" / "bees"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import io
 import random
-from pathlib import Path
 
 import httpx
 import pytest
@@ -13,6 +12,7 @@ from fastapi import FastAPI
 from PIL import Image
 
 from tests.vision_service.support import (
+    BEE_PHOTO,
     IMAGE_LIMIT,
     VisionClient,
     assert_error,
@@ -22,10 +22,7 @@ from tests.vision_service.support import (
 )
 
 BASE = "/vision/v2/image_detectors"
-BEE = (
-    Path(__file__).resolve().parents[4]
-    / "shared/datasets/hymenoptera/val/bees/759745145_e8bc776ec8.jpg"
-)
+BEE = BEE_PHOTO
 
 
 async def test_the_list_and_details_show_the_generic_detector(
