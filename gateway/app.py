@@ -29,6 +29,7 @@ from gateway.health.endpoints import router as health_router
 from gateway.proxy.endpoints import router as proxy_router
 from gateway.proxy.service import Forwarder
 from gateway.state import GatewayState
+from gateway.tables import as_utc
 from gateway.usage.service import UsageLedger
 from shared import (
     BodySizeLimitMiddleware,
@@ -86,6 +87,8 @@ def create_app(
                 call_count=row.call_count,
                 call_count_limit=row.call_count_limit,
                 loaded_at=time.time(),
+                expires_at=expires.timestamp() if (expires := as_utc(row.expires_at)) else None,
+                scope=row.scope,
             )
 
         keys = KeyCache(load_key, settings.key_cache_ttl_s, redis)

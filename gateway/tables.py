@@ -17,6 +17,19 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def as_utc(value: datetime | None) -> datetime | None:
+    """Return a stored instant as aware UTC (SQLite gives it back without its zone)."""
+    if value is None:
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+# What a key may do: everything, or only read and retrieve.
+SCOPE_FULL = "full"
+SCOPE_RETRIEVE = "retrieve"
+SCOPES = (SCOPE_FULL, SCOPE_RETRIEVE)
+
+
 class Base(DeclarativeBase):
     metadata = new_metadata()
 
@@ -48,6 +61,10 @@ class ApiKey(Base):
     call_count_limit: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # After this instant the key is refused (401); null: it does not expire.
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # "full", or "retrieve": may read and call retrieve, may not change models (403).
+    scope: Mapped[str] = mapped_column(String(16), default=SCOPE_FULL, server_default=SCOPE_FULL)
 
 
 class ApiKeyUsage(Base):

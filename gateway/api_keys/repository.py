@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.tables import ApiKey, Tenant
+from gateway.tables import SCOPE_FULL, ApiKey, Tenant
 
 
 class ApiKeyRepository:
@@ -40,13 +40,26 @@ class ApiKeyRepository:
         found = await self.session.scalar(select(ApiKey.id).where(ApiKey.key_id == key_id))
         return found is not None
 
+    async def tenant_exists(self, tenant_id: str) -> bool:
+        return await self.session.get(Tenant, tenant_id) is not None
+
     async def add(
-        self, *, tenant_id: str, key_id: str, key_hash: str, desc: str, call_count_limit: int | None
+        self,
+        *,
+        tenant_id: str,
+        key_id: str,
+        key_hash: str,
+        desc: str,
+        call_count_limit: int | None,
+        new_tenant: bool = True,
+        expires_at: datetime | None = None,
+        scope: str = SCOPE_FULL,
     ) -> ApiKey:
-        """Create a tenant and its first key."""
-        self.session.add(Tenant(id=tenant_id, name=desc))
-        # Without a relationship the unit of work need not order the inserts: tenant first.
-        await self.session.flush()
+        """Create a key, and its tenant first unless the key joins an existing one."""
+        if new_tenant:
+            self.session.add(Tenant(id=tenant_id, name=desc))
+            # Without a relationship the unit of work need not order the inserts: tenant first.
+            await self.session.flush()
         key = ApiKey(
             tenant_id=tenant_id,
             key_id=key_id,
@@ -54,6 +67,8 @@ class ApiKeyRepository:
             desc=desc,
             call_count=0,
             call_count_limit=call_count_limit,
+            expires_at=expires_at,
+            scope=scope,
         )
         self.session.add(key)
         await self.session.flush()

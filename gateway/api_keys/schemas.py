@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -28,6 +29,31 @@ class ApiKeyCreateDetails(BaseModel):
         ),
         examples=[5000],
     )
+    # Baobab extensions.
+    tenant: str | None = Field(
+        default=None,
+        max_length=64,
+        description=(
+            "Baobab: on create, the tenant (as another key's details give it) the new key joins, "
+            "so a tenant can hold several keys and rotate them; without it a new tenant is made. "
+            "Ignored on update."
+        ),
+    )
+    expires_at: datetime | None = Field(
+        default=None,
+        description=(
+            "Baobab: when the key stops working (ISO 8601 with a time zone; later than now). "
+            "No value on create: never; on update: left as it is; null on update: never."
+        ),
+        examples=["2027-01-31T00:00:00Z"],
+    )
+    scope: Literal["full", "retrieve"] | None = Field(
+        default=None,
+        description=(
+            "Baobab: `full` (the default) or `retrieve`: a read-only key that may read and call "
+            "retrieve but not change models (403)."
+        ),
+    )
 
 
 class ApiKeyInstanceDetail(BaseModel):
@@ -52,6 +78,11 @@ class ApiKeyInstanceDetail(BaseModel):
             '{"retrieve": {"call_count": 1034, "by_model_type": {"faq_matchers": 1034}}}.'
         ),
     )
+    tenant: str | None = Field(default=None, description="Baobab: the tenant the key acts for.")
+    expires_at: datetime | None = Field(
+        default=None, description="Baobab: when the key stops working; null: never."
+    )
+    scope: str | None = Field(default=None, description="Baobab: `full` or `retrieve` (read-only).")
 
 
 class ErrorBody(BaseModel):

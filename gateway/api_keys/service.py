@@ -8,6 +8,7 @@ key (say a bot's Feersum key) as given, under a new tenant, so the bot keeps its
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,7 +25,7 @@ from gateway.auth.keys import (
     same_hash,
 )
 from gateway.deps import after_commit
-from gateway.tables import ApiKey
+from gateway.tables import SCOPE_FULL, ApiKey, as_utc
 from gateway.usage.repository import UsageRepository
 from gateway.usage.service import breakdown_of
 from shared import Conflict, InvalidInput, NotFound
@@ -37,6 +38,17 @@ _NEW_KEY_ATTEMPTS = 5
 def _limit(value: int | None) -> int | None:
     """Return the stored limit: None (unlimited) for null or a negative number."""
     return None if value is None or value < 0 else value
+
+
+def _future(when: datetime | None) -> datetime | None:
+    """Return an expiry instant in UTC; 400 when it has no time zone or is not in the future."""
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        raise InvalidInput("expires_at needs a time zone, e.g. 2027-01-31T00:00:00Z")
+    if when <= datetime.now(UTC):
+        raise InvalidInput("expires_at must be in the future")
+    return when.astimezone(UTC)
 
 
 def _not_found(instance_name: str) -> NotFound:
@@ -60,12 +72,20 @@ class ApiKeyService:
                 break
         else:  # pragma: no cover - 62**12 ids
             raise Conflict("could not find an unused key id; try again")
+        tenant_id = uuid.uuid4().hex
+        if details.tenant is not None:
+            if not await self.repo.tenant_exists(details.tenant):
+                raise NotFound(f"tenant '{details.tenant}' not found")
+            tenant_id = details.tenant
         row = await self.repo.add(
-            tenant_id=uuid.uuid4().hex,
+            tenant_id=tenant_id,
             key_id=key_id,
             key_hash=hash_key(key),
             desc=details.desc or "",
             call_count_limit=_limit(details.call_count_limit),
+            new_tenant=details.tenant is None,
+            expires_at=_future(details.expires_at),
+            scope=details.scope or SCOPE_FULL,
         )
         detail = self._detail(row, {})
         detail.api_key = key
@@ -93,6 +113,10 @@ class ApiKeyService:
             row.desc = details.desc or ""
         if "call_count_limit" in details.model_fields_set:
             row.call_count_limit = _limit(details.call_count_limit)
+        if "expires_at" in details.model_fields_set:
+            row.expires_at = _future(details.expires_at)
+        if details.scope is not None:
+            row.scope = details.scope
         await self.session.flush()
         self._invalidate_after_commit(row.key_id)
         return await self._with_usage(row)
@@ -157,4 +181,7 @@ class ApiKeyService:
             call_count=row.call_count,
             call_count_limit=row.call_count_limit,
             call_count_breakdown=breakdown,
+            tenant=row.tenant_id,
+            expires_at=as_utc(row.expires_at),
+            scope=row.scope,
         )

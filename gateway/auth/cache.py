@@ -48,6 +48,10 @@ class KeyRecord:
     call_count_limit: int | None
     # Wall-clock time the database was read; counts flushed after it are added locally.
     loaded_at: float
+    # Epoch seconds after which the key is refused; None: never.
+    expires_at: float | None = None
+    # "full", or "retrieve" (read and retrieve only).
+    scope: str = "full"
 
     def to_json(self) -> str:
         data = asdict(self)

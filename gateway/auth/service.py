@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from gateway.auth.cache import KeyCache, KeyRecord
 from gateway.auth.keys import MAX_KEY_CHARS, key_id_of, same_hash
+from gateway.tables import SCOPE_RETRIEVE
 from gateway.usage.service import UsageLedger
 from shared import RateLimited, Unauthorized
 
@@ -28,6 +30,11 @@ class Principal:
     @property
     def is_admin(self) -> bool:
         return self.key is None
+
+    @property
+    def read_only(self) -> bool:
+        """Whether the key may only read and call retrieve (scope `retrieve`)."""
+        return self.key is not None and self.key.scope == SCOPE_RETRIEVE
 
 
 def presented_key(headers: Mapping[str, str]) -> str | None:
@@ -62,6 +69,8 @@ class Authenticator:
         record = await self._keys.get(key_id_of(key))
         if record is None or not same_hash(record.key_hash, key):
             raise Unauthorized()
+        if record.expires_at is not None and time.time() >= record.expires_at:
+            raise Unauthorized("this API key has expired")
         limit = record.call_count_limit
         if limit is not None and record.call_count + self._ledger.unflushed(record.id) >= limit:
             raise RateLimited(f"this API key has used all of its {limit} calls (call_count_limit)")

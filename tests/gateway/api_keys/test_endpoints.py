@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 
@@ -180,3 +183,76 @@ async def test_admin_key_is_not_in_the_listing_and_cannot_be_deleted(gw: Gateway
     response = await gw.client.post(f"/nlu/v2/api_keys/{ADMIN_KEY}", json={}, headers=gw.admin)
     assert response.status_code == 409
     assert (await gw.client.get("/nlu/v2/api_keys", headers=gw.admin)).status_code == 200
+
+
+async def tenant_of(gw: Gateway, key: str) -> Any:
+    response = await gw.client.get("/nlu/v2/text_classifiers", headers={"X-Auth-Token": key})
+    assert response.status_code == 200, response.text
+    return response.json()["tenant"]
+
+
+async def test_a_new_key_can_join_an_existing_tenant_so_keys_rotate(gw: Gateway) -> None:
+    first = await gw.create_key("first")
+    assert first["tenant"] and first["scope"] == "full" and first["expires_at"] is None
+    second = await gw.create_key("second", tenant=first["tenant"])
+    assert second["tenant"] == first["tenant"]
+    assert await tenant_of(gw, first["api_key"]) == await tenant_of(gw, second["api_key"])
+    # Rotation: the old key goes, the new one keeps working for the same tenant.
+    revoked = await gw.client.delete(f"/nlu/v2/api_keys/{first['api_key']}", headers=gw.admin)
+    assert revoked.status_code == 200
+    assert await tenant_of(gw, second["api_key"]) == first["tenant"]
+    unknown = await gw.client.post(
+        "/nlu/v2/api_keys", json={"desc": "x", "tenant": "no-such-tenant"}, headers=gw.admin
+    )
+    assert unknown.status_code == 404 and unknown.json()["error"] == "not_found"
+
+
+async def test_an_expired_key_is_refused_and_expiry_can_be_lifted(gw: Gateway) -> None:
+    soon = (datetime.now(UTC) + timedelta(seconds=1)).isoformat()
+    created = await gw.create_key("short-lived", expires_at=soon)
+    key = created["api_key"]
+    assert created["expires_at"] is not None
+    assert await tenant_of(gw, key)
+    await asyncio.sleep(1.2)
+    expired = await gw.client.get("/nlu/v2/text_classifiers", headers={"X-Auth-Token": key})
+    assert expired.status_code == 401 and "expired" in expired.json()["detail"]
+    lifted = await gw.client.post(
+        f"/nlu/v2/api_keys/{key}", json={"expires_at": None}, headers=gw.admin
+    )
+    assert lifted.status_code == 200 and lifted.json()["expires_at"] is None
+    assert await tenant_of(gw, key)
+    for bad in ("2020-01-01T00:00:00Z", "2030-01-01T00:00:00", "tomorrow"):
+        response = await gw.client.post(
+            "/nlu/v2/api_keys", json={"desc": "x", "expires_at": bad}, headers=gw.admin
+        )
+        assert response.status_code == 400, bad
+
+
+async def test_a_read_only_key_reads_and_retrieves_but_changes_nothing(gw: Gateway) -> None:
+    created = await gw.create_key("bot", scope="retrieve")
+    assert created["scope"] == "retrieve"
+    key = {"X-Auth-Token": created["api_key"]}
+    before = len(gw.nlu.state.calls)
+    assert (await gw.client.get("/nlu/v2/faq_matchers", headers=key)).status_code == 200
+    retrieve = await gw.client.post(
+        "/nlu/v2/faq_matchers/help/retrieve", json={"text": "hi"}, headers=key
+    )
+    assert retrieve.status_code == 200
+    image = await gw.client.post(
+        "/vision/v2/image_classifiers/pets/retrieve", json={"image": "x"}, headers=key
+    )
+    assert image.status_code == 200
+    for method, path in (
+        ("POST", "/nlu/v2/faq_matchers"),
+        ("POST", "/nlu/v2/faq_matchers/help/training_samples"),
+        ("POST", "/nlu/v2/faq_matchers/help/train"),
+        ("DELETE", "/nlu/v2/faq_matchers/help"),
+        ("PUT", "/vision/v2/image_classifiers/pets/training_samples"),
+    ):
+        response = await gw.client.request(method, path, json={}, headers=key)
+        assert response.status_code == 403 and response.json()["error"] == "forbidden", path
+    assert len(gw.nlu.state.calls) == before + 2
+    bad = await gw.client.post(
+        "/nlu/v2/api_keys", json={"desc": "x", "scope": "admin"}, headers=gw.admin
+    )
+    assert bad.status_code == 400

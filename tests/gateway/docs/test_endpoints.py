@@ -71,7 +71,13 @@ async def test_openapi_has_api_keys_with_schemas_and_security(gw: Gateway) -> No
 
     create = paths["/nlu/v2/api_keys"]["post"]
     request_schema = schema_of(doc, create["requestBody"]["content"]["application/json"]["schema"])
-    assert set(request_schema["properties"]) == {"desc", "call_count_limit"}
+    assert set(request_schema["properties"]) == {
+        "desc",
+        "call_count_limit",
+        "tenant",
+        "expires_at",
+        "scope",
+    }
     response_schema = schema_of(
         doc, create["responses"]["200"]["content"]["application/json"]["schema"]
     )
