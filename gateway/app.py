@@ -21,6 +21,7 @@ from sqlalchemy import text
 from gateway.api_keys.endpoints import router as api_keys_router
 from gateway.api_keys.repository import ApiKeyRepository
 from gateway.auth.cache import KeyCache, KeyRecord, RedisLink
+from gateway.auth.rate_limit import RateLimiter, RemainingCallsHeader
 from gateway.auth.service import Authenticator
 from gateway.config import Settings
 from gateway.docs.endpoints import router as docs_router
@@ -103,7 +104,14 @@ def create_app(
             redis=redis,
             keys=keys,
             ledger=ledger,
-            authenticator=Authenticator(settings.admin_key, keys, ledger),
+            authenticator=Authenticator(
+                settings.admin_key,
+                keys,
+                ledger,
+                RateLimiter(settings.rate_limit_per_s, settings.rate_limit_burst, redis)
+                if settings.rate_limit_per_s
+                else None,
+            ),
             forwarder=forwarder,
             openapi=OpenApiDocument(
                 lambda: own_openapi(app), forwarder, settings.openapi_cache_ttl_s
@@ -139,6 +147,7 @@ def create_app(
         max_bytes=settings.max_body_bytes,
         prefix_limits={"/vision/": image_limit, "/nlu/v2/image_": image_limit},
     )
+    app.add_middleware(RemainingCallsHeader)
     app.add_middleware(RequestContextMiddleware)
 
     async def ready() -> dict[str, Any]:

@@ -25,6 +25,10 @@ class Settings(ServiceSettings):
     proxy_connect_timeout_s: float = Field(default=5.0, gt=0)
     # Image calls (`/vision/...`, `/nlu/v2/image_*`) carry base64 images: their own body limit.
     max_image_body_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    # Per-key request rate limit (token bucket; in Redis when configured): requests a second
+    # on average and at once. Unset: no rate limit (call_count_limit still applies).
+    rate_limit_per_s: float | None = Field(default=None, gt=0)
+    rate_limit_burst: int = Field(default=20, ge=1)
     # How long the merged OpenAPI document is kept before it is fetched again.
     openapi_cache_ttl_s: float = Field(default=300.0, gt=0)
 

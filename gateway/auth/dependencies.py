@@ -15,6 +15,7 @@ async def require_principal(request: Request, state: StateDep) -> Principal:
     """Return who the request acts for (401 without a valid key, 429 past its limit)."""
     principal = await state.authenticator.authenticate(presented_key(request.headers))
     tenant_var.set(principal.tenant_id)
+    request.state.rate_limit_remaining = principal.remaining
     return principal
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from gateway.auth.cache import KeyCache, KeyRecord
 from gateway.auth.keys import MAX_KEY_CHARS, key_id_of, same_hash
+from gateway.auth.rate_limit import RateLimiter
 from gateway.tables import SCOPE_RETRIEVE
 from gateway.usage.service import UsageLedger
 from shared import RateLimited, Unauthorized
@@ -26,6 +27,8 @@ class Principal:
 
     tenant_id: str
     key: KeyRecord | None
+    # Calls left on the key's call_count_limit after this one; -1 when unlimited.
+    remaining: int = -1
 
     @property
     def is_admin(self) -> bool:
@@ -53,10 +56,17 @@ def _digest(value: str) -> bytes:
 class Authenticator:
     """Checks keys (constant-time), enforces `call_count_limit` and counts every call."""
 
-    def __init__(self, admin_key: str, keys: KeyCache, ledger: UsageLedger) -> None:
+    def __init__(
+        self,
+        admin_key: str,
+        keys: KeyCache,
+        ledger: UsageLedger,
+        limiter: RateLimiter | None = None,
+    ) -> None:
         self._admin_digest = _digest(admin_key)
         self._keys = keys
         self._ledger = ledger
+        self._limiter = limiter
 
     async def authenticate(self, key: str | None) -> Principal:
         """Return the principal of `key`; raise Unauthorized (401) or RateLimited (429)."""
@@ -72,7 +82,11 @@ class Authenticator:
         if record.expires_at is not None and time.time() >= record.expires_at:
             raise Unauthorized("this API key has expired")
         limit = record.call_count_limit
-        if limit is not None and record.call_count + self._ledger.unflushed(record.id) >= limit:
+        used = record.call_count + self._ledger.unflushed(record.id)
+        if limit is not None and used >= limit:
             raise RateLimited(f"this API key has used all of its {limit} calls (call_count_limit)")
+        if self._limiter is not None:
+            await self._limiter.take(record.key_id)
         self._ledger.count_call(record.id, record.key_id)
-        return Principal(tenant_id=record.tenant_id, key=record)
+        remaining = -1 if limit is None else max(0, limit - used - 1)
+        return Principal(tenant_id=record.tenant_id, key=record, remaining=remaining)
