@@ -12,6 +12,9 @@ class Settings(ServiceSettings):
 
     # Completing a training job carries the artifact (base64) in the body.
     max_body_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    # Training jobs one tenant may have queued or running at once; one more is a 429, so a
+    # tenant cannot fill every worker's queue and starve the others.
+    max_active_jobs_per_tenant: int = Field(default=8, ge=1)
     # How many times a training job may be claimed before it is marked failed.
     job_max_attempts: int = Field(default=3, ge=1)
     # Bounds on the lease a worker may ask for when it claims or heartbeats a job.

@@ -16,7 +16,15 @@ from typing import Any
 
 import httpx
 
-from shared._errors import BaobabError, Conflict, InvalidInput, NotFound, TooLarge, Unavailable
+from shared._errors import (
+    BaobabError,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    RateLimited,
+    TooLarge,
+    Unavailable,
+)
 from shared._internal_auth import SYSTEM_TENANT, sign_headers
 from shared._logging import request_id_var
 
@@ -25,6 +33,7 @@ _ERRORS: dict[int, type[BaobabError]] = {
     404: NotFound,
     409: Conflict,
     413: TooLarge,
+    429: RateLimited,
 }
 
 _PREFIX = "/internal/v1"

@@ -59,6 +59,13 @@ class JobRepository:
         ).first()
         return JobRow(row[0], row[1], row[2]) if row else None
 
+    async def active_of_tenant(self, tenant: str) -> int:
+        """Return how many of the tenant's jobs are queued or running."""
+        stmt = select(func.count(TrainingJob.id)).where(
+            TrainingJob.tenant == tenant, TrainingJob.state.in_(("queued", "running"))
+        )
+        return int(await self.session.scalar(stmt) or 0)
+
     async def add(self, job: TrainingJob) -> None:
         self.session.add(job)
         await self.session.flush()

@@ -15,7 +15,7 @@ from model_store.jobs.repository import ClaimCandidate, JobRepository, JobRow
 from model_store.jobs.schemas import JobClaim, JobComplete, JobCreate, JobOut
 from model_store.revisions.repository import RevisionRepository
 from model_store.tables import ModelRevision, TrainingJob, new_id, utcnow
-from shared import SYSTEM_TENANT, Conflict, InternalCaller, InvalidInput, NotFound
+from shared import SYSTEM_TENANT, Conflict, InternalCaller, InvalidInput, NotFound, RateLimited
 
 # PostgreSQL locks each candidate it reads (SKIP LOCKED), so a claim reads one job at a
 # time: locking more would hide them from other claimers. SQLite cannot lock rows; a claim
@@ -54,6 +54,13 @@ class JobQueue:
 
     async def create(self, tenant: str, model_type: str, name: str, body: JobCreate) -> JobOut:
         model = await require_live_model(self.session, tenant, model_type, name)
+        cap = self.settings.max_active_jobs_per_tenant
+        if await self.jobs.active_of_tenant(tenant) >= cap:
+            raise RateLimited(
+                f"this tenant already has {cap} training jobs queued or running; "
+                "train again when one of them is done",
+                retry_after_s=5,
+            )
         job = TrainingJob(
             tenant=tenant,
             model_id=model.id,

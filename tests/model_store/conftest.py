@@ -25,6 +25,8 @@ TEXT_LIMIT = 200
 SAMPLES_LIMIT = 20
 TSNE_LIMIT = 50
 IMAGE_LIMIT = 2_000
+# Above the 20 jobs one tenant queues in the concurrent-claims test.
+JOBS_LIMIT = 25
 
 
 @pytest.fixture(scope="session")
@@ -38,6 +40,7 @@ def store_settings(database_url: str, var_dir: Path) -> Settings:
         max_samples_per_call=SAMPLES_LIMIT,
         max_tsne_points=TSNE_LIMIT,
         max_image_bytes=IMAGE_LIMIT,
+        max_active_jobs_per_tenant=JOBS_LIMIT,
         max_body_bytes=256 * 1024,
     )
 

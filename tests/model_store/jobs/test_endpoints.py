@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.model_store.conftest import ClientFor, NewModel, Train, assert_error
+from tests.model_store.conftest import JOBS_LIMIT, ClientFor, NewModel, Train, assert_error
 
 JOB_KEYS = {
     "id",
@@ -459,3 +459,31 @@ async def test_another_tenants_jobs_are_404(
     assert state["state"] == "running" and state["worker_id"] == "w1"
     record = (await api.get("/models/text_classifier/faq")).json()
     assert record["active_job"]["id"] == job["id"] and record["current_revision"] is None
+
+
+async def test_a_tenant_has_a_bounded_number_of_jobs_queued_or_running(
+    api: httpx.AsyncClient,
+    other_api: httpx.AsyncClient,
+    system_api: httpx.AsyncClient,
+    new_model: NewModel,
+    service: str,
+) -> None:
+    for _ in range(JOBS_LIMIT):
+        await queue(api, service)
+    refused = await api.post(
+        "/models/text_classifier/faq/jobs", json={"service": service, "params": {}}
+    )
+    assert_error(refused, 429, "rate_limited")
+    assert refused.headers["Retry-After"] == "5"
+    # Other tenants are not held up by this one.
+    await other_api.post(
+        "/models", json={"model_type": "text_classifier", "name": "faq", "load_from_store": False}
+    )
+    await queue(other_api, service)
+    # A finished job frees a place.
+    claimed = (await claim(system_api, service)).json()
+    done = await system_api.post(
+        f"/jobs/{claimed['id']}/fail", json={"worker_id": "w1", "error": "gave up"}
+    )
+    assert done.status_code == 200, done.text
+    await queue(api, service)
