@@ -1,13 +1,16 @@
-"""Prometheus series of the micro-batching encoder, served by `/metrics`.
+"""Prometheus series of the micro-batching queues (text encoder, image backbone), on `/metrics`.
 
 One collector is registered in the default registry for the process; it sums the stats of
-every live `BatchingEncoder` (one per app instance, so tests may hold several).
+every live `BatchingEncoder` (one per app instance, so tests may hold several) by the
+`backbone` label each was registered with (`minilm` in the NLU service, `efficientnet_lite0`
+in the vision service).
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from prometheus_client import REGISTRY
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
@@ -18,55 +21,70 @@ from nlu_service.encoding import BatchingEncoder
 
 class _EncoderCollector(Collector):
     def __init__(self) -> None:
-        self.encoders: set[BatchingEncoder] = set()
+        self.encoders: dict[BatchingEncoder, str] = {}
 
     def collect(self) -> Iterator[Metric]:
-        stats = [e.stats() for e in list(self.encoders)]
+        by_backbone: dict[str, list[dict[str, Any]]] = {}
+        for encoder, backbone in list(self.encoders.items()):
+            by_backbone.setdefault(backbone, []).append(encoder.stats())
+        families: dict[str, CounterMetricFamily | GaugeMetricFamily] = {
+            "batches": CounterMetricFamily(
+                "baobab_encoder_batches", "Batches the backbone ran.", labels=["backbone"]
+            ),
+            "texts": CounterMetricFamily(
+                "baobab_encoder_texts",
+                "Inputs (texts or images) the backbone embedded.",
+                labels=["backbone"],
+            ),
+            "rejected": CounterMetricFamily(
+                "baobab_encoder_rejected",
+                "Requests refused because the backbone's queue was full.",
+                labels=["backbone"],
+            ),
+            "busy_s": CounterMetricFamily(
+                "baobab_encoder_busy_seconds",
+                "Seconds the backbone's thread spent running it.",
+                labels=["backbone"],
+            ),
+            "mean": GaugeMetricFamily(
+                "baobab_encoder_mean_batch_size", "Mean inputs per batch.", labels=["backbone"]
+            ),
+            "queued": GaugeMetricFamily(
+                "baobab_encoder_queued_texts",
+                "Inputs waiting in the interactive queue.",
+                labels=["backbone"],
+            ),
+        }
+        for backbone, stats in sorted(by_backbone.items()):
 
-        def total(key: str) -> float:
-            return float(sum(s[key] for s in stats))
+            def total(key: str, stats: list[dict[str, Any]] = stats) -> float:
+                return float(sum(s[key] for s in stats))
 
-        batches = total("batches")
-        texts = total("texts")
-        yield CounterMetricFamily(
-            "baobab_encoder_batches", "Batches the text encoder ran.", value=batches
-        )
-        yield CounterMetricFamily(
-            "baobab_encoder_texts", "Texts the text encoder embedded.", value=texts
-        )
-        yield CounterMetricFamily(
-            "baobab_encoder_rejected",
-            "Requests refused because the encoder queue was full.",
-            value=total("rejected"),
-        )
-        yield CounterMetricFamily(
-            "baobab_encoder_busy_seconds",
-            "Seconds the encoder thread spent encoding.",
-            value=total("busy_s"),
-        )
-        yield GaugeMetricFamily(
-            "baobab_encoder_mean_batch_size",
-            "Mean texts per encoder batch.",
-            value=texts / batches if batches else 0.0,
-        )
-        yield GaugeMetricFamily(
-            "baobab_encoder_queued_texts",
-            "Texts waiting in the interactive queue.",
-            value=total("queued_texts"),
-        )
+            batches, inputs = total("batches"), total("texts")
+            families["batches"].add_metric([backbone], batches)
+            families["texts"].add_metric([backbone], inputs)
+            families["rejected"].add_metric([backbone], total("rejected"))
+            families["busy_s"].add_metric([backbone], total("busy_s"))
+            families["mean"].add_metric([backbone], inputs / batches if batches else 0.0)
+            families["queued"].add_metric([backbone], total("queued_texts"))
+        yield from families.values()
 
 
 _collector: _EncoderCollector | None = None
 _lock = threading.Lock()
 
 
-def register_encoder(encoder: BatchingEncoder) -> Callable[[], None]:
-    """Include `encoder` in `/metrics`; return the function that takes it out again."""
+def register_encoder(encoder: BatchingEncoder, backbone: str = "minilm") -> Callable[[], None]:
+    """Include `encoder` in `/metrics` under `backbone`; return the function that takes it out."""
     global _collector
     with _lock:
         if _collector is None:
             _collector = _EncoderCollector()
             REGISTRY.register(_collector)
         collector = _collector
-        collector.encoders.add(encoder)
-    return lambda: collector.encoders.discard(encoder)
+        collector.encoders[encoder] = backbone
+
+    def unregister() -> None:
+        collector.encoders.pop(encoder, None)
+
+    return unregister

@@ -27,6 +27,7 @@ from fastapi.routing import APIRoute
 from nlu_service.classifiers.endpoints import build_router
 from nlu_service.classifiers.service import head_nbytes, retrieve_view
 from nlu_service.engine import RoutedClassifier
+from nlu_service.metrics import register_encoder
 from nlu_service.training.worker import TrainingWorker
 from shared import (
     BodySizeLimitMiddleware,
@@ -195,6 +196,7 @@ def create_app(
             wake_worker=worker.wake if settings.worker_enabled else None,
         )
         app.state.image_readers = ImageReaderService(text_reader, settings)
+        unregister = register_encoder(batcher, backbone="efficientnet_lite0")
         worker_task: asyncio.Task[None] | None = None
         try:
             await batcher.warmup()
@@ -208,6 +210,7 @@ def create_app(
                 worker_task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await worker_task
+            unregister()
             await batcher.aclose()
             await cache.aclose()
             await regressor_cache.aclose()

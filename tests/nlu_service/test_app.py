@@ -166,8 +166,8 @@ async def test_metrics_carry_the_encoder_batches(nlu_app: FastAPI) -> None:
         transport=httpx.ASGITransport(nlu_app), base_url="http://nlu.test"
     ) as raw:
         text = (await raw.get("/metrics")).text
-    assert "baobab_encoder_batches_total" in text
-    assert "baobab_encoder_mean_batch_size" in text
+    assert 'baobab_encoder_batches_total{backbone="minilm"}' in text
+    assert 'baobab_encoder_mean_batch_size{backbone="minilm"}' in text
 
 
 async def test_start_up_fails_loudly_without_models(
