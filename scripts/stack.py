@@ -58,8 +58,21 @@ class Stack:
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     _threads: list[threading.Thread] = field(default_factory=list)
 
+    def tls_files(self) -> tuple[str, str] | None:
+        """Return the gateway's (certificate, key) files when TLS is configured, else None.
+
+        `BAOBAB_TLS_CERT_FILE` and `BAOBAB_TLS_KEY_FILE` (PEM) make the gateway serve HTTPS;
+        one without the other is an error. The internal services stay on plain loopback HTTP.
+        """
+        env = {**os.environ, **self.env}
+        cert, key = env.get("BAOBAB_TLS_CERT_FILE", ""), env.get("BAOBAB_TLS_KEY_FILE", "")
+        if bool(cert) != bool(key):
+            raise RuntimeError("set both BAOBAB_TLS_CERT_FILE and BAOBAB_TLS_KEY_FILE, or neither")
+        return (cert, key) if cert else None
+
     def url(self, service: str) -> str:
-        return f"http://127.0.0.1:{self.base_port + PORT_OFFSETS[service]}"
+        scheme = "https" if service == "gateway" and self.tls_files() else "http"
+        return f"{scheme}://127.0.0.1:{self.base_port + PORT_OFFSETS[service]}"
 
     def child_env(self) -> dict[str, str]:
         env = {
@@ -109,6 +122,9 @@ class Stack:
             sys.executable, "-m", "uvicorn", "--factory", APP_FACTORIES[name],
             "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--timeout-graceful-shutdown", "5",
         ]  # fmt: skip
+        tls = self.tls_files() if name == "gateway" else None
+        if tls is not None:
+            cmd += ["--ssl-certfile", tls[0], "--ssl-keyfile", tls[1]]
         proc = subprocess.Popen(
             cmd,
             cwd=PROJECT_ROOT,
@@ -125,7 +141,8 @@ class Stack:
         """Block until every named service answers /ready (or /health for probes-only services)."""
         deadline = time.monotonic() + timeout_s
         pending = list(names)
-        with httpx.Client(timeout=2.0, trust_env=False) as client:
+        # Our own loopback processes: a self-signed gateway certificate is not checked here.
+        with httpx.Client(timeout=2.0, trust_env=False, verify=False) as client:
             while pending:
                 for name in list(pending):
                     proc = self.procs.get(name)
