@@ -97,45 +97,44 @@ class ImageClassifierService(ClassifierService):
 
     # -- samples ----------------------------------------------------------------------
 
-    def _label(self, value: object, what: str) -> str:
-        return check_string(value, what, self.settings.max_text_chars)
-
     def _image_fields(self, raw: bytes) -> dict[str, Any]:
         return {"text": content_key(raw), "image": base64.b64encode(raw).decode("ascii")}
 
-    async def rows_to_add(self, samples: Sequence[Any]) -> list[dict[str, Any]]:
-        def build() -> list[dict[str, Any]]:
-            rows = []
-            for i, s in enumerate(samples):
-                row = {"label": self._label(s.label, f"samples[{i}].label")}
-                row |= self._image_fields(
-                    checked_image(s.image, f"samples[{i}].image", self.limits)
-                )
-                if s.comment is not None:
-                    row["comment"] = s.comment
-                rows.append(row)
-            return rows
+    def target_fields(self, sample: Any, what: str, adding: bool) -> dict[str, Any]:
+        """Return the store fields of what a sample teaches (here its label); 400 when bad.
 
-        return await asyncio.to_thread(build)
+        `adding`: a new sample, which must have it; a change sets only what it gives.
+        Families whose samples teach something else (a value, boxes) override this.
+        """
+        if not adding and sample.label is None:
+            return {}
+        return {"label": check_string(sample.label, f"{what}.label", self.settings.max_text_chars)}
+
+    def _row(self, sample: Any, i: int, adding: bool) -> dict[str, Any]:
+        """Return one sample's store row: its target, its image (decoded to check it), comment."""
+        what = f"samples[{i}]"
+        row: dict[str, Any] = {}
+        if not adding:
+            if not sample.uuid:
+                raise InvalidInput(f"{what}.uuid is required to update a sample")
+            row["uuid"] = sample.uuid
+        row |= self.target_fields(sample, what, adding)
+        if adding or sample.image is not None:
+            row |= self._image_fields(checked_image(sample.image, f"{what}.image", self.limits))
+        if sample.comment is not None:
+            row["comment"] = sample.comment
+        return row
+
+    async def rows_to_add(self, samples: Sequence[Any]) -> list[dict[str, Any]]:
+        # Decoding each image to check it is CPU work: off the event loop.
+        return await asyncio.to_thread(
+            lambda: [self._row(s, i, True) for i, s in enumerate(samples)]
+        )
 
     async def rows_to_update(self, samples: Sequence[Any]) -> list[dict[str, Any]]:
-        def build() -> list[dict[str, Any]]:
-            rows = []
-            for i, s in enumerate(samples):
-                if not s.uuid:
-                    raise InvalidInput(f"samples[{i}].uuid is required to update a sample")
-                row: dict[str, Any] = {"uuid": s.uuid}
-                if s.label is not None:
-                    row["label"] = self._label(s.label, f"samples[{i}].label")
-                if s.image is not None:
-                    raw = checked_image(s.image, f"samples[{i}].image", self.limits)
-                    row |= self._image_fields(raw)
-                if s.comment is not None:
-                    row["comment"] = s.comment
-                rows.append(row)
-            return rows
-
-        return await asyncio.to_thread(build)
+        return await asyncio.to_thread(
+            lambda: [self._row(s, i, False) for i, s in enumerate(samples)]
+        )
 
     async def rows_to_delete(self, samples: Sequence[Any]) -> list[dict[str, Any]]:
         def build() -> list[dict[str, Any]]:

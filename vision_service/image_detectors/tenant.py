@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, cast
 
 from nlu_service.classifiers.family import ClassifierFamily
@@ -45,7 +45,6 @@ from vision_service.image_detectors.service import (
     ImageDetectorService,
     wire_detection,
 )
-from vision_service.inputs import checked_image
 
 MODEL_TYPE = "image_detector"
 ALGORITHM = "box_detector"
@@ -190,42 +189,14 @@ class DetectorService(ImageClassifierService):
 
     # -- samples ----------------------------------------------------------------------
 
-    async def rows_to_add(self, samples: Sequence[Any]) -> list[dict[str, Any]]:
-        def build() -> list[dict[str, Any]]:
-            rows = []
-            for i, s in enumerate(samples):
-                entities = box_entities(
-                    s.detections, f"samples[{i}].detections", self.settings.max_text_chars
-                )
-                raw = checked_image(s.image, f"samples[{i}].image", self.limits)
-                row = {"label": "", "entities": entities, **self._image_fields(raw)}
-                if s.comment is not None:
-                    row["comment"] = s.comment
-                rows.append(row)
-            return rows
-
-        return await asyncio.to_thread(build)
-
-    async def rows_to_update(self, samples: Sequence[Any]) -> list[dict[str, Any]]:
-        def build() -> list[dict[str, Any]]:
-            rows = []
-            for i, s in enumerate(samples):
-                if not s.uuid:
-                    raise InvalidInput(f"samples[{i}].uuid is required to update a sample")
-                row: dict[str, Any] = {"uuid": s.uuid}
-                if s.detections is not None:
-                    row["entities"] = box_entities(
-                        s.detections, f"samples[{i}].detections", self.settings.max_text_chars
-                    )
-                if s.image is not None:
-                    raw = checked_image(s.image, f"samples[{i}].image", self.limits)
-                    row |= self._image_fields(raw)
-                if s.comment is not None:
-                    row["comment"] = s.comment
-                rows.append(row)
-            return rows
-
-        return await asyncio.to_thread(build)
+    def target_fields(self, sample: Any, what: str, adding: bool) -> dict[str, Any]:
+        if not adding and sample.detections is None:
+            return {}
+        entities = box_entities(
+            sample.detections, f"{what}.detections", self.settings.max_text_chars
+        )
+        # A new sample's label is empty: its boxes carry the labels.
+        return {"label": "", "entities": entities} if adding else {"entities": entities}
 
     def sample_out(self, sample: dict[str, Any]) -> WireModel:
         return LabelledImageDetections(

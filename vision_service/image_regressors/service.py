@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, cast
 
 from nlu_service.classifiers.family import ClassifierFamily
@@ -94,21 +94,10 @@ class ImageRegressorService(ImageClassifierService):
             store, cache, batcher, settings, wake_worker=wake_worker, family=IMAGE_REGRESSORS
         )
 
-    def _as_labelled(self, samples: Sequence[Any], need_value: bool) -> list[Any]:
-        """Return the samples with their value as the label the image classifier expects."""
-        out = []
-        for i, s in enumerate(samples):
-            label = None
-            if s.value is not None or need_value:
-                label = value_label(s.value, f"samples[{i}].value")
-            out.append(dataclasses.replace(_Sample.of(s), label=label))
-        return out
-
-    async def rows_to_add(self, samples: Sequence[Any]) -> list[dict[str, Any]]:
-        return await super().rows_to_add(self._as_labelled(samples, need_value=True))
-
-    async def rows_to_update(self, samples: Sequence[Any]) -> list[dict[str, Any]]:
-        return await super().rows_to_update(self._as_labelled(samples, need_value=False))
+    def target_fields(self, sample: Any, what: str, adding: bool) -> dict[str, Any]:
+        if not adding and sample.value is None:
+            return {}
+        return {"label": value_label(sample.value, f"{what}.value")}
 
     def sample_out(self, sample: dict[str, Any]) -> WireModel:
         return LabelledImageValue(
@@ -142,17 +131,3 @@ class ImageRegressorService(ImageClassifierService):
         if params.threshold is not None or params.temperature is not None:
             raise InvalidInput("image regressors take no threshold or temperature")
         return await super().set_params(tenant, name, params)
-
-
-@dataclasses.dataclass(frozen=True)
-class _Sample:
-    """An image sample as the image classifier service reads it."""
-
-    image: str | None
-    label: str | None
-    comment: str | None
-    uuid: str | None
-
-    @classmethod
-    def of(cls, s: Any) -> _Sample:
-        return cls(image=s.image, label=None, comment=s.comment, uuid=s.uuid)
