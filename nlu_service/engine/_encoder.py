@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ import numpy.typing as npt
 import onnxruntime as ort
 from tokenizers import Tokenizer
 
-from nlu_service.engine._exceptions import ModelsMissing
+from nlu_service.engine._onnx import cpu_session, read_build
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -53,26 +52,15 @@ class TextEncoder:
 
         Raises `ModelsMissing` when the build is absent or incomplete.
         """
-        folder = Path(models_dir) / ENCODER_FOLDER
-        paths = [folder / "manifest.json", folder / "model.onnx", folder / "tokenizer.json"]
-        missing = [str(p) for p in paths if not p.is_file()]
-        if missing:
-            raise ModelsMissing(
-                f"text encoder not found ({', '.join(missing)} missing): run `make models`"
-            )
-        manifest = json.loads(paths[0].read_text())
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = max(1, threads)
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.log_severity_level = 3
-        session = ort.InferenceSession(str(paths[1]), options, providers=["CPUExecutionProvider"])
+        manifest, onnx_path = read_build(
+            models_dir, ENCODER_FOLDER, "text encoder", extra=("tokenizer.json",)
+        )
+        session = cpu_session(onnx_path, threads)
         names = {i.name for i in session.get_inputs()}
         if not set(_INPUTS) <= names:
-            raise ValueError(f"{paths[1]} takes {sorted(names)}, expected {list(_INPUTS)}")
+            raise ValueError(f"{onnx_path} takes {sorted(names)}, expected {list(_INPUTS)}")
 
-        tokenizer = Tokenizer.from_file(str(paths[2]))
+        tokenizer = Tokenizer.from_file(str(onnx_path.with_name("tokenizer.json")))
         # The shipped tokenizer.json pads every text to 128 tokens; we pad per batch instead.
         tokenizer.no_padding()
         tokenizer.enable_truncation(max_length=int(manifest["max_tokens"]))

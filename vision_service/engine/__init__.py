@@ -8,6 +8,7 @@ A plain library: no web, database or cache code, and no torch (numpy and onnxrun
 Errors: `ModelsMissing` (a FileNotFoundError) when `make models` has not built the backbone.
 """
 
-from vision_service.engine.backbone import ImageBackbone, ModelsMissing, to_pixels
+from nlu_service.engine._exceptions import ModelsMissing
+from vision_service.engine.backbone import ImageBackbone, to_pixels
 
 __all__ = ["ImageBackbone", "ModelsMissing", "to_pixels"]

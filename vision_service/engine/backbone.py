@@ -7,13 +7,14 @@ are needed here: the retrieve path never imports torch.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import onnxruntime as ort
+
+from nlu_service.engine._onnx import cpu_session, read_build
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -22,10 +23,6 @@ INPUT_SIZE = 320
 DIM = 1280
 _INPUT = "pixels"
 _OUTPUT = "features"
-
-
-class ModelsMissing(FileNotFoundError):
-    """The backbone's files are not where they were looked for: run `make models`."""
 
 
 def to_pixels(rgb: npt.NDArray[np.uint8]) -> FloatArray:
@@ -78,31 +75,18 @@ class ImageBackbone:
         Raises `ModelsMissing` when the build is absent or incomplete, and ValueError when
         the build is not the graph this class expects.
         """
-        folder = Path(models_dir) / BACKBONE_FOLDER
-        paths = [folder / "manifest.json", folder / "model.onnx"]
-        missing = [str(p) for p in paths if not p.is_file()]
-        if missing:
-            raise ModelsMissing(
-                f"image backbone not found ({', '.join(missing)} missing): run `make models`"
-            )
-        manifest = json.loads(paths[0].read_text())
+        manifest, onnx_path = read_build(models_dir, BACKBONE_FOLDER, "image backbone")
         if manifest.get("dim") != DIM or manifest.get("input_size") != INPUT_SIZE:
             raise ValueError(
-                f"{paths[0]} describes dim {manifest.get('dim')} and input size "
-                f"{manifest.get('input_size')}, expected {DIM} and {INPUT_SIZE}: run `make models`"
+                f"{onnx_path.parent}: the manifest describes dim {manifest.get('dim')} and input "
+                f"size {manifest.get('input_size')}, expected {DIM} and {INPUT_SIZE}: run `make models`"
             )
-
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = max(1, threads)
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.log_severity_level = 3
-        session = ort.InferenceSession(str(paths[1]), options, providers=["CPUExecutionProvider"])
+        session = cpu_session(onnx_path, threads)
         inputs = [i.name for i in session.get_inputs()]
         outputs = [o.name for o in session.get_outputs()]
         if inputs != [_INPUT] or outputs != [_OUTPUT]:
             raise ValueError(
-                f"{paths[1]} maps {inputs} to {outputs}, expected [{_INPUT!r}] to [{_OUTPUT!r}]"
+                f"{onnx_path} maps {inputs} to {outputs}, expected [{_INPUT!r}] to [{_OUTPUT!r}]"
             )
         return cls(session, manifest)
 

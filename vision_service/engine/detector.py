@@ -20,7 +20,6 @@ See https://github.com/Megvii-BaseDetection/YOLOX/blob/main/yolox/utils/demo_uti
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,7 +29,7 @@ import numpy.typing as npt
 import onnxruntime as ort
 from PIL import Image
 
-from vision_service.engine.backbone import ModelsMissing
+from nlu_service.engine._onnx import cpu_session, read_build
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -209,28 +208,18 @@ class ObjectDetector:
         Raises `ModelsMissing` when it is absent and ValueError when the file is not the
         graph this class expects.
         """
-        folder = Path(models_dir) / DETECTOR_FOLDER
-        paths = [folder / "manifest.json", folder / "model.onnx"]
-        missing = [str(p) for p in paths if not p.is_file()]
-        if missing:
-            raise ModelsMissing(
-                f"object detector not found ({', '.join(missing)} missing): run `make models`"
-            )
-        manifest = json.loads(paths[0].read_text())
+        manifest, onnx_path = read_build(models_dir, DETECTOR_FOLDER, "object detector")
         if manifest.get("input_size") != INPUT_SIZE or manifest.get("num_classes") != NUM_CLASSES:
-            raise ValueError(f"{paths[0]} is not a {INPUT_SIZE}px COCO detector: run `make models`")
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = max(1, threads)
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.log_severity_level = 3
-        session = ort.InferenceSession(str(paths[1]), options, providers=["CPUExecutionProvider"])
+            raise ValueError(
+                f"{onnx_path.parent} is not a {INPUT_SIZE}px COCO detector: run `make models`"
+            )
+        session = cpu_session(onnx_path, threads)
         inputs = [(i.name, i.shape) for i in session.get_inputs()]
         outputs = [(o.name, o.shape) for o in session.get_outputs()]
         if inputs != [(_INPUT, [1, 3, INPUT_SIZE, INPUT_SIZE])] or outputs != [
             (_OUTPUT, [1, ROWS, 5 + NUM_CLASSES])
         ]:
-            raise ValueError(f"{paths[1]} maps {inputs} to {outputs}, not a YOLOX-Nano graph")
+            raise ValueError(f"{onnx_path} maps {inputs} to {outputs}, not a YOLOX-Nano graph")
         return cls(session, manifest)
 
     def preprocess(self, rgb: npt.NDArray[np.uint8]) -> tuple[FloatArray, Letterbox]:

@@ -15,7 +15,6 @@ top-left and pads with mid-grey (0 after normalisation).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ import numpy.typing as npt
 import onnxruntime as ort
 from PIL import Image
 
-from vision_service.engine.backbone import ModelsMissing
+from nlu_service.engine._onnx import cpu_session, read_build
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -89,27 +88,17 @@ class FeatureMaps:
         Raises `ModelsMissing` when the build is absent or incomplete, and ValueError when
         the file is not the graph this class expects.
         """
-        folder = Path(models_dir) / MAPS_FOLDER
-        paths = [folder / "manifest.json", folder / "model.onnx"]
-        missing = [str(p) for p in paths if not p.is_file()]
-        if missing:
-            raise ModelsMissing(
-                f"image feature maps not found ({', '.join(missing)} missing): run `make models`"
-            )
-        manifest = json.loads(paths[0].read_text())
+        manifest, onnx_path = read_build(models_dir, MAPS_FOLDER, "image feature maps")
         channels = [o.get("channels") for o in manifest.get("outputs", [])]
         if channels != [STRIDE16_CHANNELS, STRIDE32_CHANNELS]:
-            raise ValueError(f"{paths[0]} describes maps of {channels} channels: run `make models`")
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = max(1, threads)
-        options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        options.log_severity_level = 3
-        session = ort.InferenceSession(str(paths[1]), options, providers=["CPUExecutionProvider"])
+            raise ValueError(
+                f"{onnx_path.parent} describes maps of {channels} channels: run `make models`"
+            )
+        session = cpu_session(onnx_path, threads)
         inputs = [i.name for i in session.get_inputs()]
         outputs = [o.name for o in session.get_outputs()]
         if inputs != [_INPUT] or outputs != _OUTPUTS:
-            raise ValueError(f"{paths[1]} maps {inputs} to {outputs}, expected {_OUTPUTS}")
+            raise ValueError(f"{onnx_path} maps {inputs} to {outputs}, expected {_OUTPUTS}")
         return cls(session, manifest)
 
     def run(self, pixels: FloatArray) -> tuple[FloatArray, FloatArray]:
