@@ -20,7 +20,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,6 +71,13 @@ class Api:
             base_url=gw, headers={"X-Auth-Token": key}, timeout=600, trust_env=False
         )
 
+    def upload(
+        self, path: str, samples: Sequence[Mapping[str, object]], chunk: int = CHUNK
+    ) -> None:
+        """POST the samples to `path`, `chunk` at a time (the per-call and body limits)."""
+        for i in range(0, len(samples), chunk):
+            self.call("POST", path, json=samples[i : i + chunk])
+
     def call(self, method: str, path: str, **kw: object) -> object:
         r = self.http.request(method, path, **kw)  # type: ignore[arg-type]
         if r.status_code != 200:
@@ -88,9 +95,8 @@ class Api:
         base = f"/nlu/v2/{family}"
         self.call("POST", base, json={"name": name, "load_from_store": False})
         for kind, rows in (("training_samples", train), ("testing_samples", test)):
-            for i in range(0, len(rows), CHUNK):
-                chunk = [{"text": r["text"], "label": r["label"]} for r in rows[i : i + CHUNK]]
-                self.call("POST", f"{base}/{name}/{kind}", json=chunk)
+            samples = [{"text": r["text"], "label": r["label"]} for r in rows]
+            self.upload(f"{base}/{name}/{kind}", samples)
         return self.wait_trained(base, name, **details)
 
     def wait_trained(
@@ -306,8 +312,7 @@ def eval_images(api: Api, data: Path, rows: list[Row], draws: int) -> None:
     api.call("POST", base, json={"name": "hymenoptera", "load_from_store": False})
     for kind, split in (("training_samples", "train"), ("testing_samples", "val")):
         samples = image_rows(folder / split)
-        for i in range(0, len(samples), IMAGE_CHUNK):
-            api.call("POST", f"{base}/hymenoptera/{kind}", json=samples[i : i + IMAGE_CHUNK])
+        api.upload(f"{base}/hymenoptera/{kind}", samples, IMAGE_CHUNK)
     details, secs = api.wait_trained(base, "hymenoptera")
     acc = float(details["testing_accuracy"])  # type: ignore[arg-type]
     n = int(details["num_training_samples"])  # type: ignore[call-overload]
@@ -351,8 +356,7 @@ def eval_image_regression(api: Api, folder: Path, rows: list[Row]) -> None:
     api.call("POST", base, json={"name": "blur", "load_from_store": False})
     for kind, split, seed in (("training_samples", "train", 1), ("testing_samples", "val", 2)):
         samples = blurred_rows(folder / split, seed)
-        for i in range(0, len(samples), IMAGE_CHUNK):
-            api.call("POST", f"{base}/blur/{kind}", json=samples[i : i + IMAGE_CHUNK])
+        api.upload(f"{base}/blur/{kind}", samples, IMAGE_CHUNK)
     details, secs = api.wait_trained(base, "blur")
     mae = float(details["testing_mae"])  # type: ignore[arg-type]
     baseline = float(details["testing_baseline_mae"])  # type: ignore[arg-type]
@@ -392,8 +396,7 @@ def eval_detection(api: Api, data: Path, rows: list[Row], draws: int) -> None:
     api.call("POST", base, json={"name": "cards", "load_from_store": False})
     for kind, split in (("training_samples", "train"), ("testing_samples", "test")):
         samples = detection_rows(folder, split)
-        for i in range(0, len(samples), IMAGE_CHUNK):
-            api.call("POST", f"{base}/cards/{kind}", json=samples[i : i + IMAGE_CHUNK])
+        api.upload(f"{base}/cards/{kind}", samples, IMAGE_CHUNK)
     details, secs = api.wait_trained(base, "cards")
     value = f"{float(details['testing_map']):.3f}"  # type: ignore[arg-type]
     per_class = details.get("testing_ap") or {}

@@ -55,23 +55,18 @@ def checked_image(value: object, what: str, limits: ImageLimits) -> bytes:
     return raw
 
 
-def model_input(value: str, what: str, limits: ImageLimits) -> np.ndarray:
-    """Return a base64 image as the backbone's (320, 320, 3) uint8 square; 4xx when refused.
-
-    Blocking: call it in a worker thread.
-    """
+def _from_base64(value: str, limits: ImageLimits, what: str = "image") -> bytes:
     try:
-        raw = decode_base64(value, limits)
-        return fit_square(decode_image(raw, limits, target=INPUT_SIZE), INPUT_SIZE)
+        return decode_base64(value, limits)
     except ImageInputError as exc:
         raise image_error(exc, what) from exc
 
 
-def _square(raw: bytes, limits: ImageLimits, size: int) -> np.ndarray:
+def _square(raw: bytes, limits: ImageLimits, size: int, what: str = "image") -> np.ndarray:
     try:
         return fit_square(decode_image(raw, limits, target=size), size)
     except ImageInputError as exc:
-        raise image_error(exc, "image") from exc
+        raise image_error(exc, what) from exc
 
 
 def _full(raw: bytes, limits: ImageLimits) -> np.ndarray:
@@ -81,11 +76,12 @@ def _full(raw: bytes, limits: ImageLimits) -> np.ndarray:
         raise image_error(exc, "image") from exc
 
 
-def _from_base64(value: str, limits: ImageLimits) -> bytes:
-    try:
-        return decode_base64(value, limits)
-    except ImageInputError as exc:
-        raise image_error(exc, "image") from exc
+def model_input(value: str, what: str, limits: ImageLimits) -> np.ndarray:
+    """Return a base64 image as the backbone's (320, 320, 3) uint8 square; 4xx when refused.
+
+    Blocking: call it in a worker thread.
+    """
+    return _square(_from_base64(value, limits, what), limits, INPUT_SIZE, what)
 
 
 class ImageInputs:
