@@ -10,14 +10,16 @@ schemas through closure variables, which FastAPI can only see as evaluated annot
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import APIRouter, Body, Depends
 
 from nlu_service.classifiers.family import ClassifierFamily
 from nlu_service.classifiers.service import ClassifierService, SampleKind
 from nlu_service.deps import TenantDep
 from nlu_service.records.endpoints import (
     Endpoint,
+    Index,
     InstanceName,
+    Length,
     Tagged,
     lifecycle_endpoints,
     service_dependency,
@@ -40,9 +42,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     413: {"model": ErrorBody, "description": "too many samples, or a body over the size limit"},
     429: {"model": ErrorBody, "description": "rate limited, or the encoder queue is full"},
 }
-
-Index = Annotated[int, Query(description="The sample index to start from.")]
-Length = Annotated[int | None, Query(alias="len", description="The number of samples to return.")]
 
 
 def _samples_answer(family: ClassifierFamily) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends
 
-from nlu_service.classifiers.endpoints import ERRORS, Index, Length, trained_endpoints
+from nlu_service.classifiers.endpoints import ERRORS, trained_endpoints
 from nlu_service.deps import TenantDep
 from nlu_service.entity_extractors.schemas import (
     CrfEntity,
@@ -23,7 +23,13 @@ from nlu_service.entity_extractors.service import (
     ExtractorKind,
     SampleKind,
 )
-from nlu_service.records.endpoints import InstanceName, lifecycle_endpoints, service_dependency
+from nlu_service.records.endpoints import (
+    Index,
+    InstanceName,
+    Length,
+    lifecycle_endpoints,
+    service_dependency,
+)
 from shared.wire import ModelParams
 
 DETAIL: dict[str, Any] = {

@@ -13,13 +13,19 @@ schemas through closure variables, which FastAPI can only see as evaluated annot
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Protocol
 
-from fastapi import APIRouter, Body, Depends, Path, Request
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
 
 from nlu_service.deps import TenantDep
 from nlu_service.records.family import RecordFamily
 from shared.wire import ErrorBody
 
 InstanceName = Annotated[str, Path(description="The name of the model instance.")]
+# The query parameters of every "get samples" operation.
+Index = Annotated[int, Query(description="The sample index to start from.")]
+Length = Annotated[int | None, Query(alias="len", description="The number of samples to return.")]
+SubSample = Annotated[
+    int | None, Query(description="If provided, the size of the shuffled sub-sample to return.")
+]
 
 
 def errors(family: RecordFamily) -> dict[int | str, dict[str, Any]]:

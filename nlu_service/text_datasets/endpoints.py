@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Query
+from fastapi import APIRouter, Body, Depends, Path
 
 from nlu_service.deps import TenantDep
 from nlu_service.instance_routes import add_labels, state_service
+from nlu_service.records.endpoints import Index, Length, SubSample
 from nlu_service.records.routes import add_service_route
 from nlu_service.text_datasets.schemas import TextDatasetCreateDetails, TextDatasetInstanceDetail
 from nlu_service.text_datasets.service import TextDatasetService
@@ -134,14 +135,9 @@ async def get_samples(
     tenant: TenantDep,
     service: ServiceDep,
     instance_name: InstanceName,
-    index: Annotated[int, Query(description="The sample index to start from.")] = 0,
-    length: Annotated[
-        int | None, Query(alias="len", description="The number of samples to return.")
-    ] = None,
-    sub_sample: Annotated[
-        int | None,
-        Query(description="If provided, the size of the shuffled sub-sample to return."),
-    ] = None,
+    index: Index = 0,
+    length: Length = None,
+    sub_sample: SubSample = None,
 ) -> list[LabelledTextSample]:
     """Get the samples in insertion order, or a shuffled sub-sample of them."""
     return await service.get_samples(tenant, instance_name, index, length, sub_sample)
