@@ -75,3 +75,26 @@ def stack(
         raise
     yield s
     s.stop()
+
+
+def public_operations(stack: Stack, prefix: str) -> tuple[set[str], list[str]]:
+    """Return the operationIds under `prefix` in the gateway's OpenAPI document, and its paths."""
+    import httpx
+
+    doc = httpx.get(stack.url("gateway") + "/openapi.json", timeout=30).json()
+    operations = {
+        op["operationId"]
+        for path, item in doc["paths"].items()
+        if path.startswith(prefix)
+        for op in item.values()
+    }
+    return operations, list(doc["paths"])
+
+
+def client_operations(api_class: type, prefix: str) -> set[str]:
+    """Return the operation methods of a `feersum_nlu` API class whose names start with `prefix`."""
+    return {
+        name
+        for name in dir(api_class)
+        if name.startswith(prefix) and not name.endswith("_with_http_info")
+    }

@@ -8,6 +8,7 @@ import pytest
 from feersum_nlu.rest import ApiException
 
 from scripts.stack import Stack
+from tests.e2e.conftest import client_operations, public_operations
 from tests.e2e.test_feersum_client import client_for, new_tenant_key, status_of
 from tests.vision_service.support import discs, encode, stripes
 
@@ -87,20 +88,10 @@ def test_another_tenant_gets_404_for_image_classifiers(stack: Stack) -> None:
 
 
 def test_the_public_openapi_document_lists_the_image_classifier_operations(stack: Stack) -> None:
-    doc = httpx.get(stack.url("gateway") + "/openapi.json", timeout=30).json()
-    operations = {
-        op["operationId"]
-        for path, item in doc["paths"].items()
-        if path.startswith("/vision/v2/image_classifiers")
-        for op in item.values()
-    }
-    client_ops = {
-        name
-        for name in dir(feersum_nlu.ImageClassifiersApi)
-        if name.startswith("image_classifier_") and not name.endswith("_with_http_info")
-    }
+    operations, paths = public_operations(stack, "/vision/v2/image_classifiers")
+    client_ops = client_operations(feersum_nlu.ImageClassifiersApi, "image_classifier_")
     assert client_ops <= operations
-    assert not [p for p in doc["paths"] if p.startswith("/nlu/v2/image_")]
+    assert not [p for p in paths if p.startswith("/nlu/v2/image_")]
 
 
 def test_the_image_regressor_tag_says_it_is_our_extension(stack: Stack) -> None:

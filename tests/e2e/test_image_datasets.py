@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import feersum_nlu
-import httpx
 import pytest
 from feersum_nlu.rest import ApiException
 
 from scripts.stack import Stack
+from tests.e2e.conftest import client_operations, public_operations
 from tests.e2e.test_feersum_client import client_for, new_tenant_key, status_of
 from tests.e2e.test_image_classifiers import image_samples
 from tests.vision_service.support import discs, encode
@@ -106,17 +106,7 @@ def test_another_tenant_gets_404_for_image_datasets(stack: Stack) -> None:
 
 
 def test_the_public_openapi_document_lists_the_image_dataset_operations(stack: Stack) -> None:
-    doc = httpx.get(stack.url("gateway") + "/openapi.json", timeout=30).json()
-    operations = {
-        op["operationId"]
-        for path, item in doc["paths"].items()
-        if path.startswith("/vision/v2/image_datasets")
-        for op in item.values()
-    }
-    client_ops = {
-        name
-        for name in dir(feersum_nlu.ImageDatasetsApi)
-        if name.startswith("image_dataset_") and not name.endswith("_with_http_info")
-    }
+    operations, paths = public_operations(stack, "/vision/v2/image_datasets")
+    client_ops = client_operations(feersum_nlu.ImageDatasetsApi, "image_dataset_")
     assert client_ops == operations
-    assert not [p for p in doc["paths"] if p.startswith("/nlu/v2/image_datasets")]
+    assert not [p for p in paths if p.startswith("/nlu/v2/image_datasets")]

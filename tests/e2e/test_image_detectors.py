@@ -10,6 +10,7 @@ import httpx
 from PIL import Image
 
 from scripts.stack import Stack
+from tests.e2e.conftest import public_operations
 from tests.e2e.test_feersum_client import new_tenant_key
 from tests.vision_service.support import BEE_PHOTO, encode
 
@@ -61,13 +62,7 @@ def test_image_detectors_need_a_valid_key(stack: Stack) -> None:
 
 
 def test_the_public_openapi_document_lists_the_detector_operations(stack: Stack) -> None:
-    doc = httpx.get(stack.url("gateway") + "/openapi.json", timeout=30).json()
-    operations = {
-        op["operationId"]
-        for path, item in doc["paths"].items()
-        if path.startswith("/vision/v2/image_detectors")
-        for op in item.values()
-    }
+    operations, _ = public_operations(stack, "/vision/v2/image_detectors")
     lifecycle = {
         "image_detector_create",
         "image_detector_get_details_all",
