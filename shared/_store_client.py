@@ -260,6 +260,13 @@ class ModelStoreClient:
             tenant, "GET", self._samples_path(model_type, name, kind), params=params
         )
 
+    async def get_sample_labels(
+        self, tenant: str, model_type: str, name: str, kind: str
+    ) -> list[str]:
+        """Return the distinct labels of a model's samples of one kind, sorted."""
+        path = self._samples_path(model_type, name, kind) + "/labels"
+        return [str(label) for label in await self._list(tenant, "GET", path)]
+
     async def update_samples(
         self, tenant: str, model_type: str, name: str, kind: str, samples: list[dict[str, Any]]
     ) -> list[dict[str, Any]]:

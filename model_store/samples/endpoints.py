@@ -50,6 +50,18 @@ async def get_samples(
     return await SampleBook(session, settings).page(tenant, model_type, name, kind, index, length)
 
 
+@router.get("/labels")
+async def get_sample_labels(
+    tenant: TenantDep,
+    model_type: ModelTypePath,
+    name: ModelNamePath,
+    kind: KindPath,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> list[str]:
+    return await SampleBook(session, settings).labels(tenant, model_type, name, kind)
+
+
 @router.put("")
 async def update_samples(
     tenant: TenantDep,

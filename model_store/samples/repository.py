@@ -78,6 +78,14 @@ class SampleRepository:
                     found.add(key)
         return found
 
+    async def labels(self, model_id: str, kind: str) -> list[str]:
+        """Return the distinct non-empty labels of a model's samples of one kind, sorted."""
+        stmt = select(Sample.label).distinct().where(
+            Sample.model_id == model_id, Sample.kind == kind, Sample.label != ""
+        )
+        # Sorted here, not by the database: code-point order whatever its collation.
+        return sorted((await self.session.scalars(stmt)).all())
+
     async def next_seq(self, model_id: str, kind: str) -> int:
         stmt = select(func.max(Sample.seq)).where(Sample.model_id == model_id, Sample.kind == kind)
         current = (await self.session.execute(stmt)).scalar_one_or_none()

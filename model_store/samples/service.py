@@ -114,6 +114,11 @@ class SampleBook:
         model = await require_live_model(self.session, tenant, model_type, name)
         return [sample_out(s) for s in await self.samples.page(model.id, kind, index, length)]
 
+    async def labels(self, tenant: str, model_type: str, name: str, kind: str) -> list[str]:
+        """Return the model's distinct sample labels of one kind, without reading the samples."""
+        model = await require_live_model(self.session, tenant, model_type, name)
+        return await self.samples.labels(model.id, kind)
+
     async def change(
         self, tenant: str, model_type: str, name: str, kind: str, items: Sequence[SampleChange]
     ) -> list[SampleOut]:

@@ -141,8 +141,7 @@ class TextDatasetService:
 
     async def labels(self, tenant: str, name: str) -> list[str]:
         """Return the distinct labels of the dataset's samples, sorted."""
-        samples = await self.store.get_samples(tenant, MODEL_TYPE, name, KIND)
-        return sorted({str(s["label"]) for s in samples if s.get("label")})
+        return await self.store.get_sample_labels(tenant, MODEL_TYPE, name, KIND)
 
     # -- params -----------------------------------------------------------------------
 

@@ -264,3 +264,20 @@ async def test_another_tenants_samples_are_404_on_every_route(
     for attempt in attempts:
         assert_error(await attempt, 404, "not_found")
     assert await listed(api) == [sample]
+
+
+async def test_labels_are_the_distinct_labels_of_one_kind_sorted(
+    api: httpx.AsyncClient, other_api: httpx.AsyncClient
+) -> None:
+    await add(
+        api,
+        TRAINING,
+        {"text": "a", "label": "b-label"},
+        {"text": "b", "label": "A-label"},
+        {"text": "c", "label": "b-label"},
+    )
+    await add(api, TESTING, {"text": "d", "label": "only-testing"})
+    response = await api.get(TRAINING + "/labels")
+    assert response.status_code == 200 and response.json() == ["A-label", "b-label"]
+    assert (await api.get(TESTING + "/labels")).json() == ["only-testing"]
+    assert_error(await other_api.get(TRAINING + "/labels"), 404, "not_found")
