@@ -9,6 +9,7 @@ checked against the byte and pixel limits in a worker thread; a `url` is fetched
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 import numpy as np
 
@@ -95,20 +96,22 @@ class ImageInputs:
     def from_settings(cls, settings: Settings) -> ImageInputs:
         return cls(image_limits(settings), UrlFetcher.from_settings(settings))
 
-    async def encoded(self, given: ImageInput) -> bytes:
-        """Return the encoded image of an input: its base64 decoded, or its url fetched."""
+    async def _decoded(
+        self, given: ImageInput, decode: Callable[[bytes], np.ndarray]
+    ) -> np.ndarray:
+        """Return `decode` of the input's encoded image, in one worker-thread hop for base64."""
         if given.image is not None:
-            return await asyncio.to_thread(_from_base64, given.image, self.limits)
+            image = given.image
+            return await asyncio.to_thread(lambda: decode(_from_base64(image, self.limits)))
         if given.url:
-            return await self.fetcher.fetch(given.url)
+            raw = await self.fetcher.fetch(given.url)
+            return await asyncio.to_thread(decode, raw)
         raise InvalidInput("image is required: a base64-encoded JPEG, PNG, WebP or GIF, or a url")
 
     async def square(self, given: ImageInput, size: int = INPUT_SIZE) -> np.ndarray:
         """Return the input as the backbone's (size, size, 3) uint8 centre square."""
-        raw = await self.encoded(given)
-        return await asyncio.to_thread(_square, raw, self.limits, size)
+        return await self._decoded(given, lambda raw: _square(raw, self.limits, size))
 
     async def pixels(self, given: ImageInput) -> np.ndarray:
         """Return the input as (H, W, 3) uint8 RGB at its full size (EXIF orientation applied)."""
-        raw = await self.encoded(given)
-        return await asyncio.to_thread(_full, raw, self.limits)
+        return await self._decoded(given, lambda raw: _full(raw, self.limits))
