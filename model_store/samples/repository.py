@@ -80,8 +80,10 @@ class SampleRepository:
 
     async def labels(self, model_id: str, kind: str) -> list[str]:
         """Return the distinct non-empty labels of a model's samples of one kind, sorted."""
-        stmt = select(Sample.label).distinct().where(
-            Sample.model_id == model_id, Sample.kind == kind, Sample.label != ""
+        stmt = (
+            select(Sample.label)
+            .distinct()
+            .where(Sample.model_id == model_id, Sample.kind == kind, Sample.label != "")
         )
         # Sorted here, not by the database: code-point order whatever its collation.
         return sorted((await self.session.scalars(stmt)).all())
