@@ -167,7 +167,7 @@ def create_app(
         checks["vision"] = "ok" if vision else "unreachable"
         # Redis is optional: without it the gateway serves from memory and the database.
         if state.redis is None:
-            checks["redis"] = "off"
+            checks["redis"] = "disabled"
         else:
             checks["redis"] = "ok" if await state.redis.ping() else "degraded"
         ready = checks["database"] == "ok" and nlu and vision

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -15,6 +16,7 @@ from sqlalchemy import text
 from model_store.catalog.endpoints import router as catalog_router
 from model_store.config import Settings
 from model_store.jobs.endpoints import router as jobs_router
+from model_store.jobs.metrics import JobGaugeRefresher
 from model_store.revisions.endpoints import router as revisions_router
 from model_store.samples.endpoints import router as samples_router
 from shared import (
@@ -29,6 +31,8 @@ from shared import (
     session_maker,
     upgrade_database_async,
 )
+
+log = logging.getLogger("baobab.model_store")
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 VERSION_TABLE = "alembic_version_model_store"
@@ -57,9 +61,12 @@ def create_app(
         engine = create_db_engine(settings.database_url)
         app.state.engine = engine
         app.state.sessions = session_maker(engine)
+        job_gauge = JobGaugeRefresher(app.state.sessions, settings.job_metrics_interval_s)
+        job_gauge.start()
         try:
             yield
         finally:
+            await job_gauge.aclose()
             await engine.dispose()
 
     app = FastAPI(
@@ -72,7 +79,8 @@ def create_app(
     app.state.settings = settings
     app.state.verify_caller = internal_caller_dependency(settings.internal_secret)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(RequestContextMiddleware)
+    # Every training worker polls for jobs each second: those lines would drown the rest.
+    app.add_middleware(RequestContextMiddleware, quiet_paths=frozenset({"/internal/v1/jobs/claim"}))
     install_error_handlers(app)
 
     internal = APIRouter(prefix="/internal/v1")
@@ -81,11 +89,13 @@ def create_app(
     app.include_router(internal)
 
     async def ready() -> dict[str, Any]:
+        # The store keeps no Redis connection: its readiness is its database's.
         try:
             async with app.state.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
         except Exception as exc:  # any failure to reach the database means "not ready"
-            return {"ready": False, "database": f"unreachable: {type(exc).__name__}"}
+            log.warning("readiness: database unreachable: %r", exc)
+            return {"ready": False, "database": "unreachable", "error": type(exc).__name__}
         return {"ready": True, "database": "ok"}
 
     add_probes(app, ready)

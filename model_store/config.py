@@ -23,3 +23,5 @@ class Settings(ServiceSettings):
     max_image_bytes: int = Field(default=10_000_000, ge=1)
     # A model's t-SNE plot: at most this many points.
     max_tsne_points: int = Field(default=100_000, ge=1)
+    # How often the `baobab_training_jobs` gauge on /metrics is recounted in the database.
+    job_metrics_interval_s: float = Field(default=15.0, gt=0)

@@ -237,6 +237,7 @@ def create_app(
         try:
             await encoder.warmup()
             await date_parsers.warmup()
+            app.state.models_warm = True
             if settings.worker_enabled:
                 worker_task = asyncio.create_task(worker.run(), name="nlu-training-worker")
             yield
@@ -286,19 +287,27 @@ def create_app(
     app.include_router(dashboard_router)
 
     async def ready() -> dict[str, Any]:
-        state: dict[str, Any] = {"ready": False}
+        """Return readiness: models warm, the model store (and so its database) answering.
+
+        Redis down degrades the service (no cross-replica invalidation) but does not stop it.
+        """
         encoder: BatchingEncoder | None = getattr(app.state, "encoder", None)
-        if encoder is None or not encoder.warmed:
-            state["encoder"] = "loading"
+        warm = encoder is not None and encoder.warmed and getattr(app.state, "models_warm", False)
+        state: dict[str, Any] = {
+            "ready": False,
+            "encoder": "warm" if encoder is not None and encoder.warmed else "loading",
+            "models": "warm" if warm else "loading",
+        }
+        if not warm:
             return state
-        state["encoder"] = "warm"
         try:
+            # The store answers /ready with 200 only while its database does.
             store_ok = await app.state.store.ready()
         except Exception as exc:  # any failure to reach the store means "not ready"
             store_ok = False
             log.warning("model store is unreachable: %s", exc)
         state["model_store"] = "ok" if store_ok else "unreachable"
-        # Redis down degrades the service (no cross-replica invalidation) but does not stop it.
+        state["database"] = "ok" if store_ok else "unreachable"
         state["redis"] = await app.state.cache.state()
         state["ready"] = store_ok
         return state

@@ -19,7 +19,7 @@ import logging
 import threading
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -117,6 +117,8 @@ class BatchingEncoder:
         self._stats = EncoderStats()
         self._last_batch_requests = 0
         self.warmed = False
+        # Called on the worker thread after each batch with (inputs, seconds): `/metrics`.
+        self.batch_observer: Callable[[int, float], None] | None = None
 
     # -- lifecycle --------------------------------------------------------------------
 
@@ -258,6 +260,8 @@ class BatchingEncoder:
             stats.busy_s += elapsed
             stats.max_batch_seen = max(stats.max_batch_seen, len(texts))
             stats.batch_sizes[len(texts)] = stats.batch_sizes.get(len(texts), 0) + 1
+            if self.batch_observer is not None:
+                self.batch_observer(len(texts), elapsed)
             offset = 0
             for request in batch:
                 n = len(request.texts)

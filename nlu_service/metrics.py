@@ -4,6 +4,10 @@ One collector is registered in the default registry for the process; it sums the
 every live `BatchingEncoder` (one per app instance, so tests may hold several) by the
 `backbone` label each was registered with (`minilm` in the NLU service, `efficientnet_lite0`
 in the vision service).
+
+Two histograms are observed by the encoder's thread after each batch:
+`baobab_inference_seconds{backbone}` (the time one batch took) and
+`baobab_encoder_batch_size{backbone}` (the inputs in it).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import threading
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from prometheus_client import REGISTRY
+from prometheus_client import REGISTRY, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -70,6 +74,20 @@ class _EncoderCollector(Collector):
         yield from families.values()
 
 
+# Defined at import (default registry): several apps in one test process share them.
+INFERENCE_SECONDS = Histogram(
+    "baobab_inference_seconds",
+    "Seconds the backbone took for one batch.",
+    ["backbone"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
+)
+BATCH_SIZE = Histogram(
+    "baobab_encoder_batch_size",
+    "Inputs (texts or images) in one backbone batch.",
+    ["backbone"],
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128, 256),
+)
+
 _collector: _EncoderCollector | None = None
 _lock = threading.Lock()
 
@@ -83,8 +101,17 @@ def register_encoder(encoder: BatchingEncoder, backbone: str = "minilm") -> Call
             REGISTRY.register(_collector)
         collector = _collector
         collector.encoders[encoder] = backbone
+    seconds = INFERENCE_SECONDS.labels(backbone)
+    sizes = BATCH_SIZE.labels(backbone)
+
+    def observe(inputs: int, elapsed_s: float) -> None:
+        seconds.observe(elapsed_s)
+        sizes.observe(inputs)
+
+    encoder.batch_observer = observe
 
     def unregister() -> None:
         collector.encoders.pop(encoder, None)
+        encoder.batch_observer = None
 
     return unregister

@@ -19,6 +19,10 @@ logs once, keeps serving from memory and the model store with a short pointer TT
 itself degraded, and never fails a request because of Redis; bumps it could not send are
 sent when Redis answers again. Pointers also expire after `pointer_ttl_s` whatever Redis
 says, which bounds staleness if Redis loses its keys (a restart without persistence).
+
+Every lookup is counted on `/metrics` as `baobab_model_cache_requests_total{tier, result}`:
+tier "pointer" and "head" are the in-process LRUs, "redis" the artifact bytes in Redis
+(counted only when Redis is configured; a Redis that is down counts as a miss).
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, Literal, Protocol, TypeVar
 
 import redis.asyncio as aioredis
+from prometheus_client import Counter
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
@@ -43,6 +48,17 @@ T = TypeVar("T")
 CacheState = Literal["ok", "degraded", "disabled"]
 PointerKey = tuple[str, str, str]
 HeadKey = tuple[str, str, str]
+
+# One series set per process (default registry), shared by every cache instance: defined at
+# import so that building several apps in one process never registers it twice.
+CACHE_REQUESTS = Counter(
+    "baobab_model_cache_requests",
+    "Model cache lookups by tier (pointer, head: in-process LRUs; redis: artifact bytes).",
+    ["tier", "result"],
+)
+for _tier in ("pointer", "head", "redis"):
+    for _result in ("hit", "miss"):
+        CACHE_REQUESTS.labels(_tier, _result)
 
 
 class ModelSource(Protocol):
@@ -232,8 +248,10 @@ class HotModelCache(Generic[H]):
             if fresh:
                 self._pointers.move_to_end(key)
                 self._stats["pointer_hits"] += 1
+                CACHE_REQUESTS.labels("pointer", "hit").inc()
                 return pointer.record
         self._stats["pointer_misses"] += 1
+        CACHE_REQUESTS.labels("pointer", "miss").inc()
         try:
             record = self._trim(await self._source.get_model(tenant, model_type, name))
         except Exception:
@@ -258,7 +276,9 @@ class HotModelCache(Generic[H]):
         if cached is not None:
             self._heads.move_to_end(key)
             self._stats["head_hits"] += 1
+            CACHE_REQUESTS.labels("head", "hit").inc()
             return cached[0]
+        CACHE_REQUESTS.labels("head", "miss").inc()
         task = self._loading.get(key)
         if task is None:
             # One load per revision however many requests miss at once.
@@ -291,7 +311,10 @@ class HotModelCache(Generic[H]):
                 await self._redis_call(lambda r: r.delete(artifact_key))
             else:
                 self._stats["head_redis_hits"] += 1
+                CACHE_REQUESTS.labels("redis", "hit").inc()
                 return head
+        if self._redis is not None:
+            CACHE_REQUESTS.labels("redis", "miss").inc()
         artifact = await self._source.get_artifact(tenant, revision_id)
         self._stats["head_store_loads"] += 1
         head = await asyncio.to_thread(self._load, artifact)

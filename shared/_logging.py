@@ -34,6 +34,11 @@ class JsonFormatter(logging.Formatter):
         tenant = tenant_var.get()
         if tenant:
             out["tenant"] = tenant
+        # Structured extras: `log.info(..., extra={"fields": {...}})` adds those keys.
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            for key, value in fields.items():
+                out.setdefault(str(key), value)
         if record.exc_info:
             out["exc"] = self.formatException(record.exc_info)
         return json.dumps(out, ensure_ascii=False)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
@@ -10,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
+from prometheus_client import Gauge
 from prometheus_fastapi_instrumentator import Instrumentator
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -19,12 +22,25 @@ from shared._logging import request_id_var, tenant_var
 
 ReadyCheck = Callable[[], Awaitable[dict[str, Any]]]
 
+access_log = logging.getLogger("baobab.access")
+# Probes and scrapes come every few seconds from machines, not users: their access lines are
+# DEBUG, not INFO. A service adds its own polled paths (the model store: job claims).
+QUIET_PATHS = frozenset({"/health", "/ready", "/metrics"})
+# Defined at import (default registry) so several apps in one process share it.
+READY = Gauge("baobab_ready", "1 when the last /ready found the service able to serve, else 0.")
+
 
 class RequestContextMiddleware:
-    """Gives every request an id (taken from `X-Request-Id` when present) and echoes it back."""
+    """Gives every request an id (taken from `X-Request-Id` when present) and echoes it back.
 
-    def __init__(self, app: ASGIApp) -> None:
+    Each request also leaves one access line (method, path, status, milliseconds) under the
+    `baobab.access` logger, so its id is in the logs of every service it went through; the
+    lines of `quiet_paths` (probes, polls) are DEBUG instead of INFO.
+    """
+
+    def __init__(self, app: ASGIApp, quiet_paths: frozenset[str] = frozenset()) -> None:
         self.app = app
+        self.quiet_paths = QUIET_PATHS | quiet_paths
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -37,9 +53,13 @@ class RequestContextMiddleware:
                 break
         rid = rid or uuid.uuid4().hex
         token = request_id_var.set(rid)
+        started = time.perf_counter()
+        status = 500
 
         async def send_with_id(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
+                status = message["status"]
                 headers = list(message.get("headers", []))
                 headers.append((REQUEST_ID_HEADER.lower().encode(), rid.encode()))
                 message["headers"] = headers
@@ -48,6 +68,27 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
+            path = scope.get("path", "")
+            level = logging.DEBUG if path in self.quiet_paths else logging.INFO
+            if access_log.isEnabledFor(level):
+                ms = round((time.perf_counter() - started) * 1000, 1)
+                method = scope.get("method", "")
+                access_log.log(
+                    level,
+                    "%s %s %d %.1fms",
+                    method,
+                    path,
+                    status,
+                    ms,
+                    extra={
+                        "fields": {
+                            "method": method,
+                            "path": path,
+                            "status": status,
+                            "duration_ms": ms,
+                        }
+                    },
+                )
             request_id_var.reset(token)
 
 
@@ -153,7 +194,10 @@ def internal_caller_dependency(secret: str) -> Callable[[Request], InternalCalle
 
 
 def add_probes(app: FastAPI, ready_check: ReadyCheck) -> None:
-    """Add `/health` (the process is alive) and `/ready` (it can serve: 503 otherwise)."""
+    """Add `/health` (the process is alive) and `/ready` (it can serve: 503 otherwise).
+
+    Each `/ready` also sets the `baobab_ready` gauge (1 or 0); a check that raises is a 503.
+    """
 
     @app.get("/health", include_in_schema=False)
     async def health() -> dict[str, str]:
@@ -161,8 +205,13 @@ def add_probes(app: FastAPI, ready_check: ReadyCheck) -> None:
 
     @app.get("/ready", include_in_schema=False)
     async def ready() -> JSONResponse:
-        state = await ready_check()
+        try:
+            state = await ready_check()
+        except Exception as exc:  # a probe answers; a failing check means "not ready"
+            logging.getLogger("baobab.ready").exception("readiness check failed")
+            state = {"ready": False, "error": type(exc).__name__}
         ok = bool(state.get("ready"))
+        READY.set(1 if ok else 0)
         return JSONResponse(state, status_code=200 if ok else 503)
 
 

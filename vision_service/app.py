@@ -202,6 +202,7 @@ def create_app(
             await batcher.warmup()
             await asyncio.to_thread(detector.warmup)
             await asyncio.to_thread(text_reader.warmup)
+            app.state.models_warm = True
             if settings.worker_enabled:
                 worker_task = asyncio.create_task(worker.run(), name="vision-training-worker")
             yield
@@ -251,19 +252,27 @@ def create_app(
     app.include_router(build_readers_router(LEGACY_IMAGE_READERS), include_in_schema=False)
 
     async def ready() -> dict[str, Any]:
-        state: dict[str, Any] = {"ready": False}
+        """Return readiness: models warm, the model store (and so its database) answering.
+
+        Redis down degrades the service (no cross-replica invalidation) but does not stop it.
+        """
         batcher: ImageBatcher | None = getattr(app.state, "batcher", None)
-        if batcher is None or not batcher.warmed:
-            state["backbone"] = "loading"
+        warm = batcher is not None and batcher.warmed and getattr(app.state, "models_warm", False)
+        state: dict[str, Any] = {
+            "ready": False,
+            "backbone": "warm" if batcher is not None and batcher.warmed else "loading",
+            "models": "warm" if warm else "loading",
+        }
+        if not warm:
             return state
-        state["backbone"] = "warm"
         try:
+            # The store answers /ready with 200 only while its database does.
             store_ok = await app.state.store.ready()
         except Exception as exc:  # any failure to reach the store means "not ready"
             store_ok = False
             log.warning("model store is unreachable: %s", exc)
         state["model_store"] = "ok" if store_ok else "unreachable"
-        # Redis down degrades the service (no cross-replica invalidation) but does not stop it.
+        state["database"] = "ok" if store_ok else "unreachable"
         state["redis"] = await app.state.cache.state()
         state["ready"] = store_ok
         return state

@@ -8,6 +8,7 @@ from fastapi import Depends, Request
 
 from gateway.auth.service import Principal, presented_key
 from gateway.deps import StateDep
+from gateway.metrics import count_tenant_call
 from shared import Forbidden, tenant_var
 
 
@@ -15,6 +16,7 @@ async def require_principal(request: Request, state: StateDep) -> Principal:
     """Return who the request acts for (401 without a valid key, 429 past its limit)."""
     principal = await state.authenticator.authenticate(presented_key(request.headers))
     tenant_var.set(principal.tenant_id)
+    count_tenant_call(principal.tenant_id, request.method, request.url.path)
     request.state.rate_limit_remaining = principal.remaining
     return principal
 

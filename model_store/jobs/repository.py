@@ -37,6 +37,8 @@ class ClaimCandidate:
     attempts: int
     max_attempts: int
     model_trashed: bool
+    model_type: str
+    started_at: datetime | None
 
 
 class JobRepository:
@@ -65,6 +67,11 @@ class JobRepository:
             TrainingJob.tenant == tenant, TrainingJob.state.in_(("queued", "running"))
         )
         return int(await self.session.scalar(stmt) or 0)
+
+    async def count_by_state(self) -> dict[str, int]:
+        """Return how many jobs of every tenant are in each state (states with none are absent)."""
+        stmt = select(TrainingJob.state, func.count(TrainingJob.id)).group_by(TrainingJob.state)
+        return {state: int(n) for state, n in (await self.session.execute(stmt)).tuples()}
 
     async def add(self, job: TrainingJob) -> None:
         self.session.add(job)
@@ -136,6 +143,8 @@ class JobRepository:
                 TrainingJob.attempts,
                 TrainingJob.max_attempts,
                 Model.trashed,
+                Model.model_type,
+                TrainingJob.started_at,
             )
             .join(Model, Model.id == TrainingJob.model_id)
             .where(TrainingJob.service == service, self._claimable(now))

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from model_store.catalog.repository import ModelRepository
 from model_store.catalog.service import MODEL_DELETED, require_live_model
 from model_store.config import Settings
+from model_store.jobs.metrics import observe_finished
 from model_store.jobs.repository import ClaimCandidate, JobRepository, JobRow
 from model_store.jobs.schemas import JobClaim, JobComplete, JobCreate, JobOut
 from model_store.revisions.repository import RevisionRepository
@@ -107,10 +108,12 @@ class JobQueue:
 
         if c.attempts >= c.max_attempts:
             # Its last worker died holding it (a worker that gives up calls fail instead).
-            await move(self._finished("failed", now, error=f"worker died {c.attempts} times"))
+            if await move(self._finished("failed", now, error=f"worker died {c.attempts} times")):
+                observe_finished(self.session, c.model_type, "failed", c.started_at, now)
             return False
         if c.model_trashed:
-            await move(self._finished("failed", now, error=MODEL_DELETED))
+            if await move(self._finished("failed", now, error=MODEL_DELETED)):
+                observe_finished(self.session, c.model_type, "failed", c.started_at, now)
             return False
         return await move(
             {
@@ -158,6 +161,7 @@ class JobQueue:
                 values=self._finished("failed", now, error=MODEL_DELETED),
             ):
                 raise self._not_owned(row, body.worker_id)
+            observe_finished(self.session, row.model_type, "failed", row.job.started_at, now)
             return await self._out(caller, job_id)
         revision_id = new_id()
         if not await self.jobs.transition(
@@ -167,6 +171,7 @@ class JobQueue:
             values={**self._finished("succeeded", now), "revision_id": revision_id},
         ):
             raise self._not_owned(row, body.worker_id)
+        observe_finished(self.session, row.model_type, "succeeded", row.job.started_at, now)
         revision = ModelRevision(
             id=revision_id,
             model_id=model.id,
@@ -185,13 +190,15 @@ class JobQueue:
 
     async def fail(self, caller: InternalCaller, job_id: str, worker_id: str, error: str) -> JobOut:
         row = await self._row(caller, job_id)
+        now = utcnow()
         if not await self.jobs.transition(
             job_id,
             expect_state="running",
             expect_worker=worker_id,
-            values=self._finished("failed", utcnow(), error=error[:_MAX_ERROR_CHARS] or "failed"),
+            values=self._finished("failed", now, error=error[:_MAX_ERROR_CHARS] or "failed"),
         ):
             raise self._not_owned(row, worker_id)
+        observe_finished(self.session, row.model_type, "failed", row.job.started_at, now)
         return await self._out(caller, job_id)
 
     @staticmethod
