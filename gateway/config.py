@@ -23,6 +23,9 @@ class Settings(ServiceSettings):
     # Training with `immediate_mode` answers only when the job is done, so reads may be long.
     proxy_timeout_s: float = Field(default=300.0, gt=0)
     proxy_connect_timeout_s: float = Field(default=5.0, gt=0)
+    # With several replicas in BAOBAB_NLU_URL / BAOBAB_VISION_URL: how long one that refused
+    # a connection is left out of the rotation before it is tried again.
+    proxy_replica_cooldown_s: float = Field(default=5.0, ge=0)
     # Image calls (`/vision/...`, `/nlu/v2/image_*`) carry base64 images: their own body limit.
     max_image_body_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
     # Per-key request rate limit (token bucket; in Redis when configured): requests a second
@@ -46,6 +49,12 @@ class Settings(ServiceSettings):
             # Development and tests: one generated key, kept in var/ and printed by `make run`.
             key = read_or_create_secret(self.var_dir / "admin_api_key", prefix="bbk_admin_")
         self.admin_api_key = key
+        return self
+
+    @model_validator(mode="after")
+    def _upstream_urls(self) -> Settings:
+        # A malformed replica list fails at start-up, not on the first forwarded call.
+        _ = (self.nlu_urls, self.vision_urls)
         return self
 
     @property

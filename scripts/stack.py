@@ -1,7 +1,9 @@
 """Start the four Baobab services as real processes on loopback, with prefixed logs.
 
 `make run` calls this (`python -m scripts.stack`); the end-to-end tests and `make bench`
-use `Stack` to run the same processes on other ports.
+use `Stack` to run the same processes on other ports. The NLU and vision services may run
+as several replicas (`--replicas nlu=2`): replica n listens 10 * (n - 1) ports above the
+first (NLU: 8001, 8011, ...) and the gateway is given every replica's URL.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ APP_FACTORIES = {
     "model_store": "model_store.app:create_app",
 }
 PORT_OFFSETS = {"gateway": 0, "nlu": 1, "vision": 2, "model_store": 3}
+# Services the gateway can balance over; replica n (from 2) is the process named "nlu-n".
+REPLICATED = ("nlu", "vision")
+REPLICA_PORT_STEP = 10
 COLOURS = {
     "gateway": "\033[36m",
     "nlu": "\033[32m",
@@ -36,6 +41,11 @@ COLOURS = {
     "model_store": "\033[33m",
 }
 RESET = "\033[0m"
+
+
+def service_of(name: str) -> str:
+    """Return the service a process name belongs to: "nlu-2" is a replica of "nlu"."""
+    return name.partition("-")[0]
 
 
 def admin_key_for(var_dir: Path, env: Mapping[str, str]) -> str:
@@ -55,6 +65,8 @@ class Stack:
     env: dict[str, str] = field(default_factory=dict)
     log_prefix: bool = True
     log_file: Path | None = None
+    # How many processes of the NLU or vision service to run, e.g. {"nlu": 2}; default one.
+    replicas: dict[str, int] = field(default_factory=dict)
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     _threads: list[threading.Thread] = field(default_factory=list)
 
@@ -70,9 +82,38 @@ class Stack:
             raise RuntimeError("set both BAOBAB_TLS_CERT_FILE and BAOBAB_TLS_KEY_FILE, or neither")
         return (cert, key) if cert else None
 
+    def __post_init__(self) -> None:
+        for service, count in self.replicas.items():
+            if service not in REPLICATED or count < 1:
+                raise ValueError(
+                    f"replicas: {service}={count}; only {' and '.join(REPLICATED)} may have "
+                    "several, and at least one"
+                )
+
+    def replica_names(self, service: str) -> list[str]:
+        """Return the process names of a service's replicas: "nlu", "nlu-2", ..."""
+        count = self.replicas.get(service, 1)
+        return [service] + [f"{service}-{n}" for n in range(2, count + 1)]
+
+    def process_names(self) -> list[str]:
+        """Return every process of the stack, the model store first and the gateway last."""
+        return [
+            "model_store",
+            *self.replica_names("nlu"),
+            *self.replica_names("vision"),
+            "gateway",
+        ]
+
     def url(self, service: str) -> str:
-        scheme = "https" if service == "gateway" and self.tls_files() else "http"
-        return f"{scheme}://127.0.0.1:{self.base_port + PORT_OFFSETS[service]}"
+        """Return the URL of a service (its first replica) or of one replica ("nlu-2")."""
+        base, _, nth = service.partition("-")
+        port = self.base_port + PORT_OFFSETS[base] + REPLICA_PORT_STEP * (int(nth or 1) - 1)
+        scheme = "https" if base == "gateway" and self.tls_files() else "http"
+        return f"{scheme}://127.0.0.1:{port}"
+
+    def urls(self, service: str) -> str:
+        """Return the URLs of every replica of a service, comma-separated (`BAOBAB_NLU_URL`)."""
+        return ",".join(self.url(name) for name in self.replica_names(service))
 
     def child_env(self) -> dict[str, str]:
         env = {
@@ -84,8 +125,8 @@ class Stack:
             {
                 "BAOBAB_VAR_DIR": str(self.var_dir),
                 "BAOBAB_GATEWAY_URL": self.url("gateway"),
-                "BAOBAB_NLU_URL": self.url("nlu"),
-                "BAOBAB_VISION_URL": self.url("vision"),
+                "BAOBAB_NLU_URL": self.urls("nlu"),
+                "BAOBAB_VISION_URL": self.urls("vision"),
                 "BAOBAB_MODEL_STORE_URL": self.url("model_store"),
                 "NO_PROXY": "127.0.0.1,localhost",
                 "PYTHONUNBUFFERED": "1",
@@ -103,7 +144,8 @@ class Stack:
         return self.child_env()["BAOBAB_ADMIN_API_KEY"]
 
     def _pump(self, name: str, stream: object) -> None:
-        prefix = f"{COLOURS[name]}{name:>11}{RESET} | " if sys.stdout.isatty() else f"{name:>11} | "
+        colour = COLOURS[service_of(name)]
+        prefix = f"{colour}{name:>11}{RESET} | " if sys.stdout.isatty() else f"{name:>11} | "
         sink = open(self.log_file, "a", buffering=1) if self.log_file else None
         try:
             for raw in iter(stream.readline, b""):  # type: ignore[attr-defined]
@@ -117,9 +159,10 @@ class Stack:
                 sink.close()
 
     def start_service(self, name: str) -> None:
-        port = self.base_port + PORT_OFFSETS[name]
+        """Start one process: a service, or one of its replicas ("nlu-2")."""
+        port = httpx.URL(self.url(name)).port
         cmd = [
-            sys.executable, "-m", "uvicorn", "--factory", APP_FACTORIES[name],
+            sys.executable, "-m", "uvicorn", "--factory", APP_FACTORIES[service_of(name)],
             "--host", "127.0.0.1", "--port", str(port), "--no-access-log", "--timeout-graceful-shutdown", "5",
         ]  # fmt: skip
         tls = self.tls_files() if name == "gateway" else None
@@ -166,9 +209,10 @@ class Stack:
         # The model store migrates first; the others need it.
         self.start_service("model_store")
         self.wait_healthy(("model_store",), timeout_s)
-        for name in ("nlu", "vision", "gateway"):
+        names = self.process_names()
+        for name in names[1:]:
             self.start_service(name)
-        self.wait_healthy(SERVICES, timeout_s)
+        self.wait_healthy(tuple(names), timeout_s)
         return self
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
@@ -207,11 +251,28 @@ def main() -> int:
     parser.add_argument(
         "--base-port", type=int, default=int(os.environ.get("BAOBAB_BASE_PORT", "8000"))
     )
-    args = parser.parse_args()
-    stack = Stack(
-        base_port=args.base_port,
-        var_dir=Path(os.environ.get("BAOBAB_VAR_DIR", PROJECT_ROOT / "var")),
+    parser.add_argument(
+        "--replicas",
+        action="append",
+        default=[],
+        metavar="SERVICE=N",
+        help="run N processes of the nlu or vision service behind the gateway, e.g. nlu=2",
     )
+    args = parser.parse_args()
+    replicas: dict[str, int] = {}
+    for spec in args.replicas:
+        service, _, count = spec.partition("=")
+        if not count.isdigit():
+            parser.error(f"--replicas {spec}: expected SERVICE=N, e.g. nlu=2")
+        replicas[service] = int(count)
+    try:
+        stack = Stack(
+            base_port=args.base_port,
+            var_dir=Path(os.environ.get("BAOBAB_VAR_DIR", PROJECT_ROOT / "var")),
+            replicas=replicas,
+        )
+    except ValueError as exc:
+        parser.error(str(exc))
     stopping = threading.Event()
 
     def on_signal(signum: int, _: object) -> None:

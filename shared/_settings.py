@@ -6,6 +6,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -35,6 +36,21 @@ def read_or_create_secret(path: Path, prefix: str = "") -> str:
     return path.read_text().strip()
 
 
+def replica_urls(value: str, setting: str = "the URL setting") -> tuple[str, ...]:
+    """Return the URLs of a service's replicas from a comma-separated setting (one URL is one).
+
+    Raises `ValueError` naming `setting` when there is none or one is not an http(s) URL.
+    """
+    urls = tuple(part.strip() for part in value.split(",") if part.strip())
+    if not urls:
+        raise ValueError(f"{setting} must hold at least one http:// or https:// URL")
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{setting}: '{url}' is not an http:// or https:// URL")
+    return urls
+
+
 class ServiceSettings(BaseSettings):
     """Configuration common to all four services, read from `BAOBAB_*` environment variables."""
 
@@ -52,6 +68,8 @@ class ServiceSettings(BaseSettings):
     log_json: bool = True
 
     gateway_url: str = "http://127.0.0.1:8000"
+    # The NLU and vision URLs may list several replicas, comma-separated; the gateway spreads
+    # calls over them (`nlu_urls`, `vision_urls`). In Kubernetes one Service URL is the norm.
     nlu_url: str = "http://127.0.0.1:8001"
     vision_url: str = "http://127.0.0.1:8002"
     model_store_url: str = "http://127.0.0.1:8003"
@@ -76,6 +94,16 @@ class ServiceSettings(BaseSettings):
                 )
             self.internal_secret = read_or_create_secret(self.var_dir / "internal_secret")
         return self
+
+    @property
+    def nlu_urls(self) -> tuple[str, ...]:
+        """Return the URL of each NLU service replica named by `BAOBAB_NLU_URL`."""
+        return replica_urls(self.nlu_url, "BAOBAB_NLU_URL")
+
+    @property
+    def vision_urls(self) -> tuple[str, ...]:
+        """Return the URL of each vision service replica named by `BAOBAB_VISION_URL`."""
+        return replica_urls(self.vision_url, "BAOBAB_VISION_URL")
 
     @property
     def resolved_models_dir(self) -> Path:
