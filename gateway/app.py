@@ -31,6 +31,7 @@ from gateway.proxy.endpoints import router as proxy_router
 from gateway.proxy.service import Forwarder
 from gateway.state import GatewayState
 from gateway.tables import as_utc
+from gateway.usage.endpoints import router as usage_router
 from gateway.usage.service import UsageLedger
 from shared import (
     BodySizeLimitMiddleware,
@@ -178,6 +179,7 @@ def create_app(
     app.include_router(docs_router)
     app.include_router(health_router)
     app.include_router(api_keys_router)
+    app.include_router(usage_router)
     # Last: the catch-all routes forward whatever the gateway does not answer itself.
     app.include_router(proxy_router)
     return app
@@ -193,5 +195,10 @@ def own_openapi(app: FastAPI) -> dict[str, Any]:
         tags=[
             {"name": "api_keys", "description": "Manage API keys (admin key only)."},
             {"name": "health", "description": "Check that the service is alive and well."},
+            {
+                "name": "usage",
+                "description": "Usage per day and its cost. Baobab extension, not in Feersum "
+                "2.0.46.",
+            },
         ],
     )

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
-from pydantic import Field, model_validator
+from pathlib import Path
+from typing import Annotated
 
+from pydantic import BeforeValidator, Field, model_validator
+
+from gateway.usage.pricing import (
+    DEFAULT_PRICE_TABLE,
+    PriceTable,
+    price_table_from_file,
+    price_table_json,
+)
 from shared import ServiceSettings, read_or_create_secret
 
 # Values that are obviously not a real admin key; refused in production.
@@ -34,6 +43,10 @@ class Settings(ServiceSettings):
     rate_limit_burst: int = Field(default=20, ge=1)
     # How long the merged OpenAPI document is kept before it is fetched again.
     openapi_cache_ttl_s: float = Field(default=300.0, gt=0)
+    # What usage costs (see gateway/usage/pricing.py): BAOBAB_PRICE_TABLE (JSON) or
+    # BAOBAB_PRICE_TABLE_FILE (a JSON file), not both; neither: DEFAULT_PRICE_TABLE.
+    price_table: Annotated[PriceTable | None, BeforeValidator(price_table_json)] = None
+    price_table_file: Path | None = None
 
     @model_validator(mode="after")
     def _admin_key(self) -> Settings:
@@ -56,6 +69,22 @@ class Settings(ServiceSettings):
         # A malformed replica list fails at start-up, not on the first forwarded call.
         _ = (self.nlu_urls, self.vision_urls)
         return self
+
+    @model_validator(mode="after")
+    def _price_table(self) -> Settings:
+        if self.price_table_file is not None:
+            if self.price_table is not None:
+                raise ValueError("set BAOBAB_PRICE_TABLE or BAOBAB_PRICE_TABLE_FILE, not both")
+            self.price_table = price_table_from_file(self.price_table_file)
+        elif self.price_table is None:
+            self.price_table = DEFAULT_PRICE_TABLE
+        return self
+
+    @property
+    def prices(self) -> PriceTable:
+        """Return the price table in force (always set once validation has run)."""
+        assert self.price_table is not None
+        return self.price_table
 
     @property
     def admin_key(self) -> str:

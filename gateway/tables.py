@@ -1,11 +1,11 @@
-"""The gateway's tables: tenants, their API keys, and per-key usage by operation."""
+"""The gateway's tables: tenants, their API keys, and per-key usage by operation and by day."""
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from sqlalchemy import BigInteger, DateTime, ForeignKey, String, Uuid
+from sqlalchemy import BigInteger, Date, DateTime, ForeignKey, Index, String, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared import new_metadata
@@ -78,6 +78,27 @@ class ApiKeyUsage(Base):
     operation: Mapped[str] = mapped_column(String(64), primary_key=True)
     model_type: Mapped[str] = mapped_column(String(64), primary_key=True)
     call_count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ApiKeyDailyUsage(Base):
+    """Successful calls of one key on one UTC day, by operation and model type, with the units
+    billed besides calls (`units`: the samples a `train` call trained on; 0 for other calls).
+
+    `tenant_id` is the key's tenant, kept on the row so reports are scoped without a join.
+    """
+
+    __tablename__ = "api_key_daily_usage"
+    __table_args__ = (Index("ix_api_key_daily_usage_tenant_id_day", "tenant_id", "day"),)
+
+    api_key_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("api_keys.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(Date, primary_key=True, index=True)
+    operation: Mapped[str] = mapped_column(String(64), primary_key=True)
+    model_type: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tenant_id: Mapped[str] = mapped_column(String(64), ForeignKey("tenants.id", ondelete="CASCADE"))
+    call_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    units: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 metadata = Base.metadata

@@ -15,7 +15,7 @@ router = APIRouter()
 
 METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE"]
 # Paths the gateway answers itself: another method on them is a 405, not a forwarded call.
-_GATEWAY_PATHS = re.compile(r"^/nlu/v2/(api_keys(/[^/]+)?|health)$")
+_GATEWAY_PATHS = re.compile(r"^/nlu/v2/(api_keys(/[^/]+)?|health|usage)$")
 _GATEWAY_PREFIXES = ("/nlu/v2/api_keys/", "/nlu/v2/health/")
 
 
@@ -39,7 +39,7 @@ async def _forward(request: Request, principal: PrincipalDep, state: StateDep) -
         )
     response = await state.forwarder.forward(request, principal.tenant_id)
     if principal.key is not None and response.status_code < 400:
-        state.ledger.count_operation(principal.key.id, request.method, path)
+        state.ledger.count_operation(principal.key.id, request.method, path, response.body)
     return response
 
 

@@ -1,18 +1,32 @@
-"""All SQL about usage: adding counted calls and reading a key's breakdown."""
+"""All SQL about usage: adding counted calls, reading a key's breakdown and the daily report."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.tables import ApiKey, ApiKeyUsage
+from gateway.tables import ApiKey, ApiKeyDailyUsage, ApiKeyUsage
 
 OperationKey = tuple[uuid.UUID, str, str]
+# (key, UTC day, operation, model type) -> (calls, units)
+DailyKey = tuple[uuid.UUID, date, str, str]
+# Rows per multi-row upsert: well under SQLite's bound-parameter limit (7 per row).
+_UPSERT_CHUNK = 500
+# What a report may group by, and the column each is.
+REPORT_COLUMNS: dict[str, Any] = {
+    "day": ApiKeyDailyUsage.day,
+    "tenant": ApiKeyDailyUsage.tenant_id,
+    "api_key": ApiKey.key_id,
+    "operation": ApiKeyDailyUsage.operation,
+    "model_type": ApiKeyDailyUsage.model_type,
+}
 
 
 class UsageRepository:
@@ -52,6 +66,89 @@ class UsageRepository:
                 set_={"call_count": ApiKeyUsage.call_count + stmt.excluded.call_count},
             )
             await self.session.execute(stmt)
+
+    async def add_daily(self, counts: Mapping[DailyKey, tuple[int, int]]) -> None:
+        """Add `(calls, units)` to each (key, day, operation, model type) row, creating it."""
+        if not counts:
+            return
+        key_ids = sorted({k[0] for k in counts})
+        result = await self.session.execute(
+            select(ApiKey.id, ApiKey.tenant_id).where(ApiKey.id.in_(key_ids))
+        )
+        tenants = {key_uuid: tenant for key_uuid, tenant in result.tuples()}
+        # Sorted, so replicas upserting the same rows lock them in the same order.
+        rows = [
+            {
+                "api_key_id": key_uuid,
+                "day": day,
+                "operation": operation,
+                "model_type": model_type,
+                "tenant_id": tenants[key_uuid],
+                "call_count": calls,
+                "units": units,
+            }
+            for (key_uuid, day, operation, model_type), (calls, units) in sorted(counts.items())
+            if key_uuid in tenants
+        ]
+        insert = (
+            pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        )
+        for start in range(0, len(rows), _UPSERT_CHUNK):
+            stmt = insert(ApiKeyDailyUsage).values(rows[start : start + _UPSERT_CHUNK])
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[
+                    ApiKeyDailyUsage.api_key_id,
+                    ApiKeyDailyUsage.day,
+                    ApiKeyDailyUsage.operation,
+                    ApiKeyDailyUsage.model_type,
+                ],
+                set_={
+                    "call_count": ApiKeyDailyUsage.call_count + stmt.excluded.call_count,
+                    "units": ApiKeyDailyUsage.units + stmt.excluded.units,
+                },
+            )
+            await self.session.execute(stmt)
+
+    def scoped_daily(self, tenant_id: str | None, *columns: Any) -> Select[Any]:
+        """Return `columns` of the daily usage one tenant may see (None: every tenant, admin).
+
+        The one place daily usage is scoped to a tenant.
+        """
+        stmt = (
+            select(*columns)
+            .select_from(ApiKeyDailyUsage)
+            .join(ApiKey, ApiKey.id == ApiKeyDailyUsage.api_key_id)
+        )
+        if tenant_id is not None:
+            stmt = stmt.where(ApiKeyDailyUsage.tenant_id == tenant_id)
+        return stmt
+
+    async def daily_report(
+        self,
+        tenant_id: str | None,
+        *,
+        start: date,
+        end: date,
+        group_by: Sequence[str],
+        api_key_id: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Return calls and units summed per `group_by` plus operation and model type (which
+        price them), from `start` to `end` inclusive; each row a dict of those names."""
+        names = list(dict.fromkeys([*group_by, "operation", "model_type"]))
+        columns = [REPORT_COLUMNS[n].label(n) for n in names]
+        stmt = self.scoped_daily(
+            tenant_id,
+            *columns,
+            func.sum(ApiKeyDailyUsage.call_count).label("call_count"),
+            func.sum(ApiKeyDailyUsage.units).label("units"),
+        ).where(ApiKeyDailyUsage.day >= start, ApiKeyDailyUsage.day <= end)
+        if api_key_id is not None:
+            stmt = stmt.where(ApiKey.key_id == api_key_id)
+        stmt = stmt.group_by(*(REPORT_COLUMNS[n] for n in names)).order_by(
+            *(REPORT_COLUMNS[n] for n in names)
+        )
+        result = await self.session.execute(stmt)
+        return [dict(row) for row in result.mappings()]
 
     async def breakdowns(self, api_key_ids: list[uuid.UUID]) -> dict[uuid.UUID, list[ApiKeyUsage]]:
         """Return the usage rows of each key."""

@@ -16,7 +16,7 @@ async def test_migrations_create_the_tables_under_their_own_version_table(gw: Ga
         columns = await conn.run_sync(
             lambda sync: {c["name"] for c in inspect(sync).get_columns("api_keys")}
         )
-    assert version == "0002"
+    assert version == "0003"
     assert {"tenants", "api_keys", "api_key_usage", "alembic_version_gateway"} <= tables
     assert {
         "key_id",
