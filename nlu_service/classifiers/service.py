@@ -400,6 +400,10 @@ class ClassifierService:
             raise InvalidInput(
                 f"training model '{name}' failed: {job.get('error') or 'unknown error'}"
             )
+        if job["state"] == "succeeded":
+            # The worker bumps too, but only after the store has marked the job done: bump
+            # here as well, so a retrieve sent on this answer sees the new revision anywhere.
+            await self.cache.bump(tenant, self.family.model_type, name)
         return details_of(
             self.family, await self.store.get_model(tenant, self.family.model_type, name)
         )

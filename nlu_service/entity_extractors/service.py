@@ -282,6 +282,9 @@ class EntityExtractorService(
                 raise InvalidInput(
                     f"training model '{name}' failed: {job.get('error') or 'unknown error'}"
                 )
+            if job["state"] == "succeeded":
+                # As for classifiers: a retrieve sent on this answer must see the new revision.
+                await self.cache.bump(tenant, self.model_type, name)
         return details_of(await self.store.get_model(tenant, self.model_type, name))
 
     async def retrieve(self, tenant: str, name: str, text_input: TextInput) -> list[WireModel]:
