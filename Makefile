@@ -10,7 +10,7 @@ STAMP_MODELS := $(MODELS_DIR)/minilm/manifest.json $(MODELS_DIR)/efficientnet_li
 	$(MODELS_DIR)/efficientnet_lite0_maps/manifest.json \
 	$(MODELS_DIR)/yolox_nano/manifest.json
 
-.PHONY: run test lint models bench eval migrate install clean help
+.PHONY: run test lint models bench eval migrate install clean help helm-check compose-check
 
 help:
 	@echo "make run     set up everything and start the four services on 127.0.0.1:8000-8003"
@@ -19,6 +19,8 @@ help:
 	@echo "make lint    ruff and mypy"
 	@echo "make bench   load-test retrieve through the gateway beside the raw encoder"
 	@echo "make eval    accuracy through the public API on ../shared/datasets (outside make test)"
+	@echo "make helm-check  helm lint and kubeconform on deploy/helm/baobab (skipped without helm)"
+	@echo "make compose-check  build the images, start docker-compose.yml, run the quick start, take it down"
 
 install: $(STAMP_INSTALL)
 
@@ -54,6 +56,12 @@ bench: $(STAMP_INSTALL) $(STAMP_MODELS)
 
 eval: $(STAMP_INSTALL) $(STAMP_MODELS)
 	$(PY) -m scripts.eval $(EVAL_ARGS)
+
+helm-check:
+	bash scripts/helm_check.sh
+
+compose-check:
+	bash scripts/compose_check.sh
 
 clean:
 	rm -rf $(VENV) $(VAR) .pytest_cache .mypy_cache .ruff_cache
