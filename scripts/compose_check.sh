@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# `make compose-check`: build the four images from the project's Dockerfiles, start
-# docker-compose.yml, wait until every service answers /ready, run the README's compose quick
-# start through the gateway (admin key -> tenant key -> text classifier -> samples -> train ->
-# retrieve), check that Prometheus loaded the alert rules and scrapes all four services, and
-# take the stack down again (`down -v`), also when a step fails. Prints the total time.
+# `make compose-check`: build the four images and the vision trainer (vision_service/Dockerfile,
+# target trainer) from the project's Dockerfiles, start docker-compose.yml, wait until every
+# service answers /ready and the vision trainer's /ready says it trains image detectors (the
+# vision replicas' that they do not), run the README's compose quick start through the gateway
+# (admin key -> tenant key -> text classifier -> samples -> train -> retrieve), train an image
+# detector (the vision trainer trains it, vision serves its retrieve), check that Prometheus
+# loaded the alert rules and scrapes all five services, and take the stack down again
+# (`down -v`), also when a step fails. Prints the total time.
 #
 # Engines, first that applies:
 #   1. ../shared/tools/podman-setup.sh exists (the team's sandbox): it is run, then podman and
 #      podman-compose with deploy/compose.podman.yml (host networking, ports 18000-18003,
-#      Prometheus on 59090). Images are built with host networking.
+#      vision trainer 18012, Prometheus on 59090). Images are built with host networking.
 #   2. `docker compose` works: docker-compose.yml alone, `up --wait`, gateway on 8000 and
 #      Prometheus on 9090 (published on the host's loopback).
 #   3. podman-compose on PATH: as 1, without the set-up script.
@@ -51,8 +54,8 @@ if [ "$ENGINE" = podman ]; then
     BUILD=(podman build --format docker --network host)
     GATEWAY=http://127.0.0.1:18000
     PROMETHEUS=http://127.0.0.1:59090
-    READY_URLS="gateway=$GATEWAY nlu=http://127.0.0.1:18001 vision=http://127.0.0.1:18002 model_store=http://127.0.0.1:18003"
-    for port in 55432 56379 18000 18001 18002 18003 59090; do
+    READY_URLS="gateway=$GATEWAY nlu=http://127.0.0.1:18001 vision=http://127.0.0.1:18002 model_store=http://127.0.0.1:18003 vision_trainer=http://127.0.0.1:18012"
+    for port in 55432 56379 18000 18001 18002 18003 18012 59090; do
         if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
             fail "port $port is taken on this host; the podman override needs it"
         fi
@@ -124,12 +127,17 @@ if [ -n "$wheel" ]; then
 fi
 
 # ------------------------------------------------------------------ images
-for spec in gateway:gateway model_store:model-store nlu_service:nlu vision_service:vision; do
+# folder:service[:target]; without a target, the Dockerfile's last stage (runtime).
+for spec in gateway:gateway model_store:model-store nlu_service:nlu vision_service:vision \
+    vision_service:vision-trainer:trainer; do
     folder=${spec%%:*}
-    image=baobab-${spec##*:}
+    rest=${spec#*:}
+    image=baobab-${rest%%:*}
+    target=()
+    [ "$rest" != "${rest#*:}" ] && target=(--target "${rest#*:}")
     t=$(date +%s)
-    say "building $image from $folder/Dockerfile"
-    "${NICE[@]}" "${BUILD[@]}" ${BUILD_ARGS[@]+"${BUILD_ARGS[@]}"} -f "$folder/Dockerfile" -t "$image" . \
+    say "building $image from $folder/Dockerfile ${target[*]+"${target[*]}"}"
+    "${NICE[@]}" "${BUILD[@]}" ${BUILD_ARGS[@]+"${BUILD_ARGS[@]}"} ${target[@]+"${target[@]}"} -f "$folder/Dockerfile" -t "$image" . \
         >"$WORK/build-$image.log" 2>&1 || { tail -40 "$WORK/build-$image.log"; fail "build of $image"; }
     say "built $image in $(($(date +%s) - t))s"
 done
@@ -147,12 +155,16 @@ export GATEWAY PROMETHEUS ADMIN_KEY READY_URLS
 
 python3 - <<'PY' || fail "the stack did not answer as the README says"
 """Ready checks, the README compose quick start, and Prometheus: stdlib only."""
+import base64
 import json
 import os
+import random
+import struct
 import sys
 import time
 import urllib.error
 import urllib.request
+import zlib
 
 GW = os.environ["GATEWAY"]
 PROM = os.environ["PROMETHEUS"]
@@ -198,6 +210,13 @@ for name, base in sorted(READY.items()):
     wait_for(f"{name} /ready", lambda base=base: (call("GET", base + "/ready", timeout=5)[0] == 200, None), 600)
 step(f"all of {', '.join(sorted(READY))} answer /ready ({time.monotonic() - t:.0f}s)")
 
+# Detector training needs torch: the trainer image trains image detectors, vision does not.
+if "vision_trainer" in READY:
+    trains = {name: call("GET", READY[name] + "/ready", timeout=5)[1]["trains"] for name in ("vision", "vision_trainer")}
+    assert "image_detector" in trains["vision_trainer"], trains
+    assert "image_detector" not in trains["vision"] and "image_classifier" in trains["vision"], trains
+    step(f"the vision trainer trains {', '.join(trains['vision_trainer'])}; vision trains {', '.join(trains['vision'])}")
+
 # The README's compose quick start.
 status, body = call("POST", GW + "/nlu/v2/api_keys", {"desc": "compose check"}, ADMIN)
 assert status == 200, (status, body)
@@ -224,7 +243,57 @@ status, body = call("GET", GW + "/vision/v2/image_classifiers", key=key)
 assert status == 200 and body == [], (status, body)
 step("the vision service answers through the gateway")
 
-# Prometheus: rules loaded, the four services scraped, their series there.
+
+def png_b64(side, boxes, seed):
+    """A PNG (stdlib only) of grey noise with solid rectangles (x, y, w, h, rgb), base64."""
+    rng = random.Random(seed)
+    rows = bytearray()
+    for y in range(side):
+        rows.append(0)
+        for x in range(side):
+            rgb = next((c for bx, by, bw, bh, c in boxes if bx <= x < bx + bw and by <= y < by + bh), None)
+            rows += bytes(rgb or (rng.randint(60, 190), rng.randint(60, 190), rng.randint(60, 190)))
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", side, side, 8, 2, 0, 0, 0)
+    data = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(bytes(rows))) + chunk(b"IEND", b"")
+    return base64.b64encode(data).decode()
+
+
+def detector_sample(seed, side=160):
+    rng = random.Random(seed)
+    w, h = rng.randint(40, 70), rng.randint(40, 70)
+    x, y = rng.randint(0, side - w), rng.randint(0, side - h)
+    box = {"label": "red", "box_x": x / side, "box_y": y / side, "box_w": w / side, "box_h": h / side, "id": 0}
+    return {"image": png_b64(side, [(x, y, w, h, (220, 30, 30))], seed), "detections": [box]}
+
+
+# An image detector: the vision replicas (no torch) leave its job queued, the vision trainer
+# trains it, and vision serves its retrieve (without torch).
+t = time.monotonic()
+DETECTORS = GW + "/vision/v2/image_detectors"
+status, body = call("POST", DETECTORS, {"name": "boxes", "load_from_store": False}, key)
+assert status == 200, (status, body)
+status, body = call("POST", DETECTORS + "/boxes/training_samples", [detector_sample(i) for i in range(6)], key)
+assert status == 200, (status, body)
+status, body = call("POST", DETECTORS + "/boxes/train", {"num_epochs": 10}, key)
+assert status == 200, (status, body)
+
+
+def detector_trained():
+    status, body = call("GET", DETECTORS + "/boxes", key=key)
+    assert status == 200 and not body.get("training_error"), (status, body)
+    return bool(body["training_stamp"]), body
+
+
+details = wait_for("the vision trainer training the detector", detector_trained, 300)
+status, body = call("POST", DETECTORS + "/boxes/retrieve", {"image": detector_sample(99)["image"]}, key)
+assert status == 200 and isinstance(body["scored_detections"], list), (status, body)
+step(f"image detector trained by the vision trainer ({time.monotonic() - t:.0f}s, training mAP {details.get('training_map')}); retrieve answers through vision")
+
+# Prometheus: rules loaded, the four services and the vision trainer scraped, their series there.
 wait_for("Prometheus /-/ready", lambda: (NO_PROXY.open(PROM + "/-/ready", timeout=5).status == 200, None), 120)
 status, body = call("GET", PROM + "/api/v1/rules")
 assert status == 200, (status, body)
@@ -235,7 +304,7 @@ assert expected <= alerts, f"alert rules missing in Prometheus: {sorted(expected
 bad = [(r["name"], r.get("lastError")) for g in body["data"]["groups"] for r in g["rules"] if r.get("health") == "err"]
 assert not bad, f"rules failing to evaluate: {bad}"
 step(f"Prometheus loaded {len(alerts)} alert rules")
-jobs = {"gateway", "nlu", "vision", "model_store"}
+jobs = {"gateway", "nlu", "vision", "vision_trainer", "model_store"}
 
 
 def targets_up():
@@ -244,8 +313,8 @@ def targets_up():
     return jobs <= up, {t["labels"]["job"]: t["health"] for t in body["data"]["activeTargets"]}
 
 
-wait_for("Prometheus scraping the four services", targets_up, 120)
-step("Prometheus scrapes gateway, nlu, vision and model_store: all up")
+wait_for("Prometheus scraping the four services and the vision trainer", targets_up, 120)
+step("Prometheus scrapes gateway, nlu, vision, vision_trainer and model_store: all up")
 
 
 def series(query, count):
@@ -254,11 +323,23 @@ def series(query, count):
     return len(result) >= count, result
 
 
-wait_for("baobab_ready == 1 for the four", lambda: series('baobab_ready{job=~"gateway|nlu|vision|model_store"} == 1', 4), 60)
+wait_for("baobab_ready == 1 for the five", lambda: series('baobab_ready{job=~"gateway|nlu|vision|vision_trainer|model_store"} == 1', 5), 60)
 wait_for("the gateway's tenant calls", lambda: series("baobab_tenant_calls_total", 1), 60)
 wait_for("the NLU encoder's batches", lambda: series('baobab_encoder_batches_total{job="nlu"} > 0', 1), 60)
 step("baobab_ready, baobab_tenant_calls_total and baobab_encoder_batches_total are in Prometheus")
 PY
+
+if [ "$ENGINE" = docker ]; then
+    # Only the gateway is published: ask the two vision services' /ready from inside.
+    trains_of() {
+        "${COMPOSE[@]}" exec -T "$1" python -c 'import json, os, urllib.request; print(" ".join(json.load(urllib.request.urlopen("http://127.0.0.1:" + os.environ["PORT"] + "/ready", timeout=5))["trains"]))'
+    }
+    trainer=$(trains_of vision-trainer) || fail "vision-trainer /ready"
+    vision=$(trains_of vision) || fail "vision /ready"
+    case " $trainer " in *" image_detector "*) ;; *) fail "vision-trainer trains only: $trainer" ;; esac
+    case " $vision " in *" image_detector "*) fail "vision (no torch) trains image_detector" ;; esac
+    say "the vision trainer trains $trainer; vision trains $vision"
+fi
 
 # ------------------------------------------------------------------ healthchecks (podman)
 if [ "$ENGINE" = podman ]; then
@@ -311,4 +392,10 @@ if [ "$ENGINE" = podman ]; then
             2>"$WORK/torch-check.log" || { cat "$WORK/torch-check.log"; fail "$image has torch"; }
     done
     say "runtime images: non-root, no torch"
+    user=$(podman image inspect --format '{{.Config.User}}' baobab-vision-trainer)
+    [ -n "$user" ] && [ "${user%%:*}" != 0 ] && [ "${user%%:*}" != root ] || fail "baobab-vision-trainer runs as root"
+    podman run --rm --network host --entrypoint python baobab-vision-trainer -c \
+        'import torch; assert torch.version.cuda is None, torch.version.cuda' \
+        2>"$WORK/torch-check.log" || { cat "$WORK/torch-check.log"; fail "baobab-vision-trainer lacks the CPU torch"; }
+    say "the vision trainer image: non-root, CPU torch"
 fi

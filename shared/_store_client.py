@@ -12,6 +12,7 @@ become the shared errors, keeping the store's `detail`:
 from __future__ import annotations
 
 import base64
+from collections.abc import Collection
 from typing import Any
 
 import httpx
@@ -305,10 +306,19 @@ class ModelStoreClient:
         return await self._dict(tenant, "GET", f"/jobs/{job_id}")
 
     async def claim_job(
-        self, service: str, worker_id: str, lease_s: float
+        self,
+        service: str,
+        worker_id: str,
+        lease_s: float,
+        model_types: Collection[str] | None = None,
     ) -> dict[str, Any] | None:
-        """Return the job this worker now owns, or None when the service has nothing to do."""
-        body = {"service": service, "worker_id": worker_id, "lease_s": lease_s}
+        """Return the job this worker now owns, or None when the service has nothing to do.
+
+        With `model_types`, only a job of one of those model types is claimed.
+        """
+        body: dict[str, Any] = {"service": service, "worker_id": worker_id, "lease_s": lease_s}
+        if model_types is not None:
+            body["model_types"] = sorted(model_types)
         response = await self._send(SYSTEM_TENANT, "POST", "/jobs/claim", json=body)
         if response.status_code == 204:
             return None

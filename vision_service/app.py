@@ -3,7 +3,9 @@
 The lifespan loads the shared image backbone, the generic detector and the generic reader
 once, starts the backbone's micro-batching thread and warms everything, opens the
 model-store client and the hot head caches, and starts this replica's training worker (it
-claims the `vision` service's jobs); everything is closed again after `yield`.
+claims the `vision` service's jobs of the model types it can train: image detectors only
+where torch is installed, see `Settings.train_detectors`); everything is closed again
+after `yield`.
 
 Every image resource answers at `/vision/v2/<resource>` and, for clients older than 2.0.46,
 at `/nlu/v2/<resource>` (the same operations, left out of the OpenAPI document so each
@@ -28,7 +30,7 @@ from nlu_service.classifiers.endpoints import build_router
 from nlu_service.classifiers.service import head_nbytes, retrieve_view
 from nlu_service.engine import RoutedClassifier
 from nlu_service.metrics import register_encoder
-from nlu_service.training.worker import TrainingWorker
+from nlu_service.training.worker import Trainer, TrainingWorker
 from shared import (
     BodySizeLimitMiddleware,
     HotModelCache,
@@ -92,6 +94,8 @@ def create_app(
     settings = settings or Settings()
     transports = transports or {}
     configure_logging("vision", settings.log_level, settings.log_json)
+    # Detector training needs torch: only the trainer image (or a dev venv) has it.
+    trains_detectors = settings.trains_detectors
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -147,19 +151,21 @@ def create_app(
             kind_cache = caches.get(job["model_type"], cache)
             await kind_cache.bump(job["tenant"], job["model_type"], job["model_name"])
 
+        trainers: dict[str, Trainer] = {
+            MODEL_TYPE: functools.partial(
+                run_image_classifier_job, store, batcher, image_limits(settings)
+            ),
+            REGRESSOR_TYPE: functools.partial(
+                run_image_regressor_job, store, batcher, image_limits(settings)
+            ),
+        }
+        if trains_detectors:
+            trainers[DETECTOR_TYPE] = functools.partial(
+                run_image_detector_job, store, maps, image_limits(settings)
+            )
         worker = TrainingWorker(
             store,
-            {
-                MODEL_TYPE: functools.partial(
-                    run_image_classifier_job, store, batcher, image_limits(settings)
-                ),
-                REGRESSOR_TYPE: functools.partial(
-                    run_image_regressor_job, store, batcher, image_limits(settings)
-                ),
-                DETECTOR_TYPE: functools.partial(
-                    run_image_detector_job, store, maps, image_limits(settings)
-                ),
-            },
+            trainers,
             service="vision",
             lease_s=settings.worker_lease_s,
             heartbeat_s=settings.worker_heartbeat_s,
@@ -193,7 +199,7 @@ def create_app(
             settings,
             generic=ImageDetectorService(detector, settings),
             maps=maps,
-            wake_worker=worker.wake if settings.worker_enabled else None,
+            wake_worker=worker.wake if settings.worker_enabled and trains_detectors else None,
         )
         app.state.image_readers = ImageReaderService(text_reader, settings)
         unregister = register_encoder(batcher, backbone="efficientnet_lite0")
@@ -203,6 +209,14 @@ def create_app(
             await asyncio.to_thread(detector.warmup)
             await asyncio.to_thread(text_reader.warmup)
             app.state.models_warm = True
+            app.state.trains = worker.model_types if settings.worker_enabled else []
+            log.info(
+                "this replica trains %s%s",
+                ", ".join(app.state.trains) or "nothing (BAOBAB_WORKER_ENABLED is false)",
+                ""
+                if trains_detectors or not settings.worker_enabled
+                else f"; {DETECTOR_TYPE} jobs wait for a replica with torch (the trainer image)",
+            )
             if settings.worker_enabled:
                 worker_task = asyncio.create_task(worker.run(), name="vision-training-worker")
             yield
@@ -262,6 +276,8 @@ def create_app(
             "ready": False,
             "backbone": "warm" if batcher is not None and batcher.warmed else "loading",
             "models": "warm" if warm else "loading",
+            # The model types whose training jobs this replica's worker claims.
+            "trains": list(getattr(app.state, "trains", [])),
         }
         if not warm:
             return state

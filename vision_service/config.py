@@ -8,8 +8,9 @@ input limits.
 
 from __future__ import annotations
 
+import importlib.util
 import json
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import NoDecode
@@ -42,6 +43,24 @@ class Settings(ClassifierSettings):
     # The whole fetch, redirects included; the body is bounded by max_image_bytes.
     image_url_timeout_s: float = Field(default=10.0, gt=0)
     image_url_max_redirects: int = Field(default=3, ge=0)
+
+    # Whether this replica's training worker trains image detectors, which needs torch (the
+    # `trainer` image has it, the `runtime` image has not). auto: when torch can be imported.
+    # A replica that does not train them leaves their jobs queued for one that does.
+    train_detectors: Literal["auto"] | bool = "auto"
+
+    @property
+    def trains_detectors(self) -> bool:
+        """Whether this replica trains image detectors; true without torch is a config error."""
+        has_torch = importlib.util.find_spec("torch") is not None
+        if self.train_detectors == "auto":
+            return has_torch
+        if self.train_detectors and not has_torch:
+            raise ValueError(
+                "BAOBAB_TRAIN_DETECTORS is true but torch cannot be imported: run the vision "
+                "service's `trainer` image, or set it to auto or false"
+            )
+        return bool(self.train_detectors)
 
     @field_validator("image_url_allow_hosts", mode="before")
     @classmethod

@@ -129,12 +129,18 @@ class JobRepository:
         return self.session.get_bind().dialect.name == "postgresql"
 
     async def claim_candidates(
-        self, service: str, now: datetime, limit: int
+        self,
+        service: str,
+        now: datetime,
+        limit: int,
+        model_types: Collection[str] | None = None,
     ) -> list[ClaimCandidate]:
         """Return the oldest claimable jobs: queued, or running with an expired lease.
 
-        On PostgreSQL the rows are locked and rows locked by another claimer are skipped,
-        so concurrent claimers spread over different jobs instead of queueing on one.
+        With `model_types`, only jobs of models of those types (the ones the claiming
+        worker can train); the others stay for a worker that can. On PostgreSQL the rows
+        are locked and rows locked by another claimer are skipped, so concurrent claimers
+        spread over different jobs instead of queueing on one.
         """
         stmt = (
             select(
@@ -152,6 +158,8 @@ class JobRepository:
             .limit(limit)
             .with_for_update(skip_locked=True, of=TrainingJob)
         )
+        if model_types is not None:
+            stmt = stmt.where(Model.model_type.in_(list(model_types)))
         return [ClaimCandidate(*row) for row in (await self.session.execute(stmt)).tuples()]
 
     @staticmethod

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import Field, StringConstraints, field_validator
 
-from model_store.deps import SERVICE_PATTERN
+from model_store.deps import MODEL_TYPE_PATTERN, SERVICE_PATTERN
 from model_store.schema_types import IsoDatetime, RequestBody, ResponseBody
 
 if TYPE_CHECKING:
@@ -17,6 +17,12 @@ ServiceName = Annotated[str, StringConstraints(pattern=SERVICE_PATTERN)]
 WorkerId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 # Lease lengths are checked against the settings' maximum in the service.
 LeaseSeconds = Annotated[float, Field(gt=0)]
+ModelTypeName = Annotated[str, StringConstraints(pattern=MODEL_TYPE_PATTERN)]
+# A worker names the model types it has trainers for; a service has a handful.
+MAX_CLAIM_MODEL_TYPES = 32
+ClaimModelTypes = Annotated[
+    list[ModelTypeName], Field(min_length=1, max_length=MAX_CLAIM_MODEL_TYPES)
+]
 
 
 class JobCreate(RequestBody):
@@ -28,6 +34,15 @@ class JobClaim(RequestBody):
     service: ServiceName
     worker_id: WorkerId
     lease_s: LeaseSeconds
+    # The model types this worker can train: only their jobs are claimed. None: any type.
+    model_types: ClaimModelTypes | None = None
+
+    @field_validator("model_types")
+    @classmethod
+    def _distinct(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and len(set(value)) != len(value):
+            raise ValueError("model_types must not repeat a model type")
+        return value
 
 
 class JobHeartbeat(RequestBody):

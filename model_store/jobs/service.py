@@ -79,12 +79,15 @@ class JobQueue:
         return await self._out(caller, job_id)
 
     async def claim(self, body: JobClaim) -> JobOut | None:
-        """Claim the oldest claimable job of the service for the worker; None when there is none."""
+        """Claim the oldest claimable job of the service (of the worker's model types, when it
+        names them) for the worker; None when there is none."""
         lease = self._lease(body.lease_s)
         batch = _CLAIM_BATCH_LOCKED if self.jobs.locks_rows else _CLAIM_BATCH_UNLOCKED
         for _ in range(_CLAIM_ROUNDS):
             now = utcnow()
-            candidates = await self.jobs.claim_candidates(body.service, now, batch)
+            candidates = await self.jobs.claim_candidates(
+                body.service, now, batch, body.model_types
+            )
             if not candidates:
                 return None
             for candidate in candidates:

@@ -40,7 +40,7 @@ OnTrained = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 class TrainingWorker:
-    """Claims `service` jobs from the model store and runs the trainer of each model type."""
+    """Claims `service` jobs of the model types it has trainers for and runs their trainers."""
 
     def __init__(
         self,
@@ -97,9 +97,21 @@ class TrainingWorker:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.poll_interval_s)
 
+    @property
+    def model_types(self) -> list[str]:
+        """The model types this worker has trainers for: the only jobs it claims."""
+        return sorted(self.trainers)
+
     async def run_once(self) -> bool:
-        """Claim one job and run it; return False when there was none."""
-        job = await self.store.claim_job(self.service, self.worker_id, self.lease_s)
+        """Claim one job of a model type it can train and run it; return False when there was none.
+
+        Jobs of other model types stay queued for a worker that has their trainer.
+        """
+        if not self.trainers:
+            return False
+        job = await self.store.claim_job(
+            self.service, self.worker_id, self.lease_s, self.model_types
+        )
         if job is None:
             return False
         await self._run_job(job)

@@ -46,6 +46,12 @@ APPS = {
     ),
 }
 PODMAN_PORTS = {"gateway": 18000, "nlu": 18001, "vision": 18002, "model-store": 18003}
+# The vision app with torch (vision_service/Dockerfile, target trainer): it trains image
+# detectors, which the torch-free vision replicas leave queued. Not routed by the gateway.
+TRAINER = "vision-trainer"
+TRAINER_IMAGE = "baobab-vision-trainer"
+TRAINER_JOB = "vision_trainer"
+TRAINER_PODMAN_PORT = 18012
 ALERTS = {
     "BaobabServiceDown",
     "BaobabNotReady",
@@ -74,6 +80,8 @@ DASHBOARD_METRICS = {
     "baobab_training_jobs",
     "baobab_training_job_duration_seconds_bucket",
     "baobab_tenant_calls_total",
+    "baobab_inference_seconds_bucket",
+    "baobab_encoder_batch_size_bucket",
 }
 METRIC_NAME = re.compile(r"\b(baobab_[a-z0-9_]+|http_[a-z0-9_]+|up)\b(?!\s*\()")
 
@@ -196,6 +204,62 @@ def test_apps_use_their_images_ports_and_the_service_urls(compose: dict[str, Any
             assert all(p.startswith("127.0.0.1:") for p in ports), name
 
 
+def test_the_vision_trainer_is_the_vision_app_with_torch_and_not_routed(
+    compose: dict[str, Any],
+) -> None:
+    services = compose["services"]
+    trainer, vision = services[TRAINER], services["vision"]
+    assert trainer["image"] == TRAINER_IMAGE
+    assert trainer["build"] == {
+        "context": ".",
+        "dockerfile": "vision_service/Dockerfile",
+        "target": "trainer",
+    }
+    # vision builds the Dockerfile's last stage: runtime, without torch.
+    assert "target" not in vision["build"]
+    # The vision service's settings; detector training required (an image without torch
+    # fails at start rather than leaving detector jobs queued unnoticed).
+    assert trainer["environment"] == {**vision["environment"], "BAOBAB_TRAIN_DETECTORS": "true"}
+    assert trainer["healthcheck"] == vision["healthcheck"] == compose["x-baobab-healthcheck"]
+    assert trainer["restart"] == "unless-stopped"
+    assert trainer["depends_on"] == vision["depends_on"]
+    assert "ports" not in trainer
+    # The gateway routes image calls to the vision service only; nothing waits on the trainer.
+    assert compose["x-baobab-env"]["BAOBAB_VISION_URL"] == "http://vision:8002"
+    assert all(TRAINER not in str(s.get("environment", {})) for s in services.values())
+    assert TRAINER not in services["gateway"]["depends_on"]
+
+
+def test_vision_dockerfile_trainer_stage_adds_the_cpu_torch_to_the_runtime_app() -> None:
+    parsed = stages(PROJECT_ROOT / "vision_service" / "Dockerfile")
+    names = list(parsed)
+    # runtime stays last (the default target); trainer and runtime share the app's stage.
+    assert names[-1] == "runtime" and names.index("trainer") < names.index("runtime")
+    base = parsed["trainer"][0][1].split(" AS ")[0]
+    assert parsed["runtime"][0][1].split(" AS ")[0] == base
+    trainer = resolved(parsed, "trainer")
+    runtime = resolved(parsed, "runtime")
+    # Everything the runtime image has (app, models, port, user, healthcheck, command)...
+    assert trainer[: len(parsed[base])] == [
+        ("FROM", "python:3.11-slim AS trainer"),
+        *runtime[1 : len(parsed[base])],
+    ]
+    added = parsed["trainer"][1:]
+    words = [w for w, _ in added]
+    # ...plus torch, installed as root, then back to the unprivileged user.
+    assert words[0] in ("ARG", "USER") and ("USER", "root") in added
+    assert added[-1] == ("USER", "10001:10001")
+    assert dict(runtime)["USER"] == "10001:10001"
+    assert dict(added)["ARG"] == dict(parsed["models"])["ARG"]  # the same TORCH_INDEX_URL
+    (install,) = [r for w, r in added if w == "RUN"]
+    assert "['optional-dependencies']['build']" in install  # the version of pyproject's build extra
+    assert '--index-url "$TORCH_INDEX_URL" "$torch"' in install
+    assert "import torch; assert torch.version.cuda is None" in install
+    assert not any(w in ("CMD", "EXPOSE", "HEALTHCHECK", "COPY") for w in words)
+    # The runtime image refuses torch; the trainer's comes after the shared stage's check.
+    assert any('import torch" 2>/dev/null; then' in r for w, r in parsed["runtime"] if w == "RUN")
+
+
 def test_podman_override_moves_every_port_and_uses_host_networking(
     compose: dict[str, Any], podman: dict[str, Any]
 ) -> None:
@@ -208,11 +272,12 @@ def test_podman_override_moves_every_port_and_uses_host_networking(
     for name in set(main) - disabled:
         assert over[name]["network_mode"] == "host", name
     # podman 4.3's --requires (from depends_on) breaks on chained dependencies: none here.
-    for name in (*APPS, "migrate"):
+    for name in (*APPS, TRAINER, "migrate"):
         assert main[name]["depends_on"] and over[name]["depends_on"] == RESET, name
     assert "retrying" in " ".join(main["migrate"]["command"])
-    for name, port in PODMAN_PORTS.items():
+    for name, port in {**PODMAN_PORTS, TRAINER: TRAINER_PODMAN_PORT}.items():
         assert over[name]["environment"]["PORT"] == str(port)
+    assert over[TRAINER]["environment"]["BAOBAB_VISION_URL"] == "http://vision:18002"
     env = podman["x-baobab-env"]
     assert env["BAOBAB_DATABASE_URL"].endswith("@postgres:55432/baobab")
     assert env["BAOBAB_REDIS_URL"] == "redis://redis:56379/0"
@@ -312,14 +377,30 @@ def stages(path: Path) -> dict[str, list[tuple[str, str]]]:
     return result
 
 
+def resolved(parsed: dict[str, list[tuple[str, str]]], name: str) -> list[tuple[str, str]]:
+    """Return the stage's instructions with those of the earlier stages it is built FROM.
+
+    The first is the FROM of the base image, named as the stage (`FROM python:3.11-slim AS
+    runtime`), so a stage split in two (vision's serve -> runtime) reads as one.
+    """
+    stage = parsed[name]
+    base = stage[0][1].split(" AS ")[0].strip()
+    if base not in parsed:
+        return [("FROM", f"{base} AS {name}"), *stage[1:]]
+    assert list(parsed).index(base) < list(parsed).index(name), (base, name)
+    (_, root), *inherited = resolved(parsed, base)
+    return [("FROM", f"{root.split(' AS ')[0]} AS {name}"), *inherited, *stage[1:]]
+
+
 @pytest.mark.parametrize("service", APPS)
 def test_dockerfile_runtime_stage_is_slim_non_root_healthchecked_and_torch_free(
     service: str,
 ) -> None:
     folder, _, port, factory, _ = APPS[service]
     parsed = stages(PROJECT_ROOT / folder / "Dockerfile")
+    # The last stage is what a plain `docker build` (and compose without a target) builds.
     assert list(parsed)[-1] == "runtime"
-    runtime = parsed["runtime"]
+    runtime = resolved(parsed, "runtime")
     assert runtime[0] == ("FROM", "python:3.11-slim AS runtime")
     words = dict(runtime)
     user = words["USER"].split(":")[0]
@@ -355,12 +436,13 @@ def test_dockerfile_runtime_stage_is_slim_non_root_healthchecked_and_torch_free(
 def test_dockerfile_stages_share_their_leading_instructions() -> None:
     parsed = {s: stages(PROJECT_ROOT / APPS[s][0] / "Dockerfile") for s in APPS}
     first = parsed["gateway"]
-    cut = next(n for n, (w, r) in enumerate(first["runtime"]) if w == "ENV" and "PORT=" in r)
+    first_runtime = resolved(first, "runtime")
+    cut = next(n for n, (w, r) in enumerate(first_runtime) if w == "ENV" and "PORT=" in r)
     assert cut > 10
     for service, st in parsed.items():
         assert st["deps"] == first["deps"], service
         # The runtime stage is the same up to its service-specific tail (models, ENV PORT...).
-        assert st["runtime"][:cut] == first["runtime"][:cut], service
+        assert resolved(st, "runtime")[:cut] == first_runtime[:cut], service
     nlu, vision = parsed["nlu"]["models"], parsed["vision"]["models"]
     assert nlu[:-1] == vision[:-1]
     assert "torch.version.cuda is None" in " ".join(r for _, r in nlu)
@@ -432,6 +514,8 @@ def test_prometheus_scrapes_the_four_services_and_loads_the_rules(
         jobs = {j["job_name"]: j["static_configs"][0]["targets"] for j in config["scrape_configs"]}
         for name, port in ports.items():
             assert jobs[APPS[name][4]] == [f"{host or name}:{port}"], path.name
+        trainer = f"{host}:{TRAINER_PODMAN_PORT}" if host else f"{TRAINER}:{APPS['vision'][2]}"
+        assert jobs[TRAINER_JOB] == [trainer], path.name
     main = load(MONITORING / "prometheus.yml")
     assert main["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"] == [
         "alertmanager:9093"

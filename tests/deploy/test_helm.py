@@ -43,6 +43,12 @@ SERVICES: list[tuple[str, str, int, type[BaseSettings]]] = [
 ]
 WORKLOAD_KINDS = ("deployment", "service", "hpa", "pdb")
 ALL_SETTINGS = [settings for *_, settings in SERVICES]
+# The vision trainer (vision image with torch, trains detectors): Deployment and PDB only.
+TRAINER_KEY, TRAINER_COMPONENT, TRAINER_KINDS = (
+    "visionTrainer",
+    "vision-trainer",
+    ("deployment", "pdb"),
+)
 
 
 def _read(path: Path) -> str:
@@ -230,6 +236,18 @@ def test_every_service_path_in_the_workload_defines_exists(values: dict[str, Any
     for key, *_ in SERVICES:
         for path in sorted(paths):
             _lookup(values, f"{key}.{path}")
+    # The vision trainer has the paths its two defines read (no service, no autoscaling).
+    for define, prefix in (("baobab.deployment", "$svc"), ("baobab.pdb", "$pdb")):
+        body = _define(define)
+        found = {
+            m.group(1)[1:] for m in re.finditer(re.escape(prefix) + r"((?:\.[A-Za-z0-9_]+)+)", body)
+        }
+        assert found, define
+        for path in sorted(found):
+            if prefix == "$pdb":
+                path = f"podDisruptionBudget.{path}"
+            _lookup(values, f"{TRAINER_KEY}.{path}")
+    assert "autoscaling" not in values[TRAINER_KEY] and "service" not in values[TRAINER_KEY]
 
 
 # --- Each service's workload ---------------------------------------------------------------
@@ -303,8 +321,10 @@ def test_deployments_read_the_configmap_and_secret() -> None:
 
 def test_deployment_leaves_replicas_to_the_autoscaler() -> None:
     body = _define("baobab.deployment")
+    # `dig`: a workload without `autoscaling` values (the vision trainer) has replicaCount.
     assert re.search(
-        r"\{\{- if not \$svc\.autoscaling\.enabled \}\}\n\s*replicas: \{\{ \$svc\.replicaCount \}\}",
+        r'\{\{- if not \(dig "autoscaling" "enabled" false \$svc\) \}\}\n'
+        r"\s*replicas: \{\{ \$svc\.replicaCount \}\}",
         body,
     )
 
@@ -341,6 +361,83 @@ def test_service_targets_the_named_container_port() -> None:
     service = _define("baobab.service")
     assert "targetPort: http" in service
     assert "- name: http\n              containerPort: {{ .port }}" in _define("baobab.deployment")
+
+
+# --- The vision trainer ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", TRAINER_KINDS)
+def test_the_vision_trainer_has_a_deployment_and_pdb_when_enabled(kind: str) -> None:
+    path = TEMPLATES / TRAINER_COMPONENT / f"{kind}.yaml"
+    call = re.fullmatch(
+        r"\{\{- if \.Values\.visionTrainer\.enabled \}\}\n"
+        r'\{\{- include "baobab\.(\w+)" \(dict "root" \. "key" "(\w+)" '
+        r'"component" "([\w-]+)" "port" (\d+)\) \}\}\n'
+        r"\{\{- end \}\}\n",
+        _read(path),
+    )
+    assert call is not None, f"{path.name} does not include the shared define under enabled"
+    assert call.groups() == (kind, TRAINER_KEY, TRAINER_COMPONENT, "8002")
+
+
+def test_nothing_routes_to_the_vision_trainer() -> None:
+    # No Service, HPA or Ingress backend: the gateway calls the vision Service, whose
+    # selector (component vision) does not match the trainer's pods (component vision-trainer).
+    made = {p.stem for p in (TEMPLATES / TRAINER_COMPONENT).iterdir()}
+    assert made == set(TRAINER_KINDS)
+    assert TRAINER_COMPONENT not in _read(TEMPLATES / "ingress.yaml")
+    assert TRAINER_COMPONENT not in _read(TEMPLATES / "configmap.yaml")
+    assert '"component" "vision" "port" .Values.vision.service.port' in _read(
+        TEMPLATES / "configmap.yaml"
+    )
+
+
+def test_the_vision_trainer_runs_like_vision_with_torch(values: dict[str, Any]) -> None:
+    trainer, vision = values[TRAINER_KEY], values["vision"]
+    assert trainer["enabled"] is True and trainer["replicaCount"] == 1
+    assert trainer["image"] == {"repository": "baobab-vision-trainer", "tag": ""}
+    for probe in ("startupProbe", "livenessProbe", "readinessProbe"):
+        assert trainer[probe] == vision[probe], probe
+    assert trainer["terminationGracePeriodSeconds"] == vision["terminationGracePeriodSeconds"]
+    # The vision settings, and detector training required: an image without torch fails.
+    assert trainer["env"] == {**vision["env"], "BAOBAB_TRAIN_DETECTORS": "true"}
+    assert VisionSettings.model_validate({"train_detectors": "true"}).train_detectors is True
+    assert trainer["podDisruptionBudget"]["maxUnavailable"] == 1
+    for path in CI_VALUES:
+        merged = _merge(values, yaml.safe_load(_read(path)))
+        assert set(merged[TRAINER_KEY]["env"]) <= _setting_names(VisionSettings)
+    # One CI values file renders the chart without it.
+    assert any(
+        yaml.safe_load(_read(p)).get(TRAINER_KEY, {}).get("enabled") is False for p in CI_VALUES
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "expected"),
+    [
+        ("visionTrainer.enabled", "yes", "'yes' is not of type 'boolean'"),
+        ("visionTrainer.autoscaling", {"enabled": True}, "'autoscaling' was unexpected"),
+        ("visionTrainer.service", {"port": 8002}, "'service' was unexpected"),
+        ("visionTrainer.replicaCount", -1, "less than the minimum of 0"),
+        ("visionTrainer.env", {"BAOBAB_TRAIN_DETECTORS": True}, "is not of type 'string'"),
+        ("visionTrainer.image", {"repository": ""}, "'tag' is a required property"),
+    ],
+)
+def test_schema_refuses_bad_vision_trainer_values(
+    path: str,
+    value: Any,
+    expected: str,
+    values: dict[str, Any],
+    validator: jsonschema.Draft202012Validator,
+) -> None:
+    bad = copy.deepcopy(values)
+    *parents, leaf = path.split(".")
+    node = bad
+    for part in parents:
+        node = node[part]
+    node[leaf] = value
+    messages = [e.message for e in validator.iter_errors(bad)]
+    assert any(expected in m for m in messages), messages
 
 
 # --- Settings, secrets, ingress, migrations -----------------------------------------------

@@ -66,7 +66,7 @@ def vision_settings(
             "max_image_bytes": IMAGE_LIMIT,
             "max_image_pixels": 4_000_000,
             "worker_poll_interval_s": 0.2,
-            "immediate_mode_timeout_s": 90,
+            "immediate_mode_timeout_s": 400,
             "immediate_mode_poll_s": 0.05,
         }
         values.update(overrides)

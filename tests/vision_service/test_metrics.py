@@ -53,7 +53,10 @@ async def test_ready_reports_models_database_and_redis_and_sets_the_gauge(
             "model_store": "ok",
             "database": "ok",
             "redis": "ok" if redis_url else "disabled",
+            # Detectors too where torch imports (BAOBAB_TRAIN_DETECTORS=auto): test_trainers.py.
+            "trains": vision_app.state.worker.model_types,
         }
+        assert {"image_classifier", "image_regressor"} <= set(ready.json()["trains"])
         assert sample(await metrics_text(vision_app), "baobab_ready") == 1
         # A model store nobody answers at: not ready (503), and the gauge says 0.
         healthy = vision_app.state.store

@@ -45,11 +45,16 @@ async def queue(
 
 
 async def claim(
-    system_api: httpx.AsyncClient, service: str, worker: str = "w1", lease_s: float = 30
+    system_api: httpx.AsyncClient,
+    service: str,
+    worker: str = "w1",
+    lease_s: float = 30,
+    model_types: list[str] | None = None,
 ) -> httpx.Response:
-    return await system_api.post(
-        "/jobs/claim", json={"service": service, "worker_id": worker, "lease_s": lease_s}
-    )
+    body: dict[str, Any] = {"service": service, "worker_id": worker, "lease_s": lease_s}
+    if model_types is not None:
+        body["model_types"] = model_types
+    return await system_api.post("/jobs/claim", json=body)
 
 
 def completion(worker: str, artifact: bytes = b"weights", **extra: Any) -> dict[str, Any]:
@@ -118,6 +123,71 @@ async def test_claim_takes_the_oldest_job_and_204_when_none(
     assert lease.total_seconds() == pytest.approx(30, abs=1)
     assert (await claim(system_api, service, "w2")).json()["id"] == second["id"]
     assert (await claim(system_api, service, "w3")).status_code == 204
+
+
+async def test_a_claim_takes_only_the_model_types_the_worker_names(
+    api: httpx.AsyncClient, system_api: httpx.AsyncClient, service: str, new_model: NewModel
+) -> None:
+    await new_model("boxes", "image_detector")
+    await new_model("pics", "image_classifier")
+
+    async def queue_for(model_type: str, name: str) -> dict[str, Any]:
+        response = await api.post(
+            f"/models/{model_type}/{name}/jobs", json={"service": service, "params": {}}
+        )
+        assert response.status_code == 200, response.text
+        job: dict[str, Any] = response.json()
+        return job
+
+    detector_job = await queue_for("image_detector", "boxes")  # the oldest
+    classifier_job = await queue_for("image_classifier", "pics")
+    # A worker without a detector trainer skips the older detector job...
+    only_classifiers = ["image_classifier", "image_regressor"]
+    taken = await claim(system_api, service, "w-cpu", model_types=only_classifiers)
+    assert taken.status_code == 200, taken.text
+    assert taken.json()["id"] == classifier_job["id"]
+    assert taken.json()["model_type"] == "image_classifier"
+    # ...and finds nothing more: the detector job stays queued for a worker that can train it.
+    assert (
+        await claim(system_api, service, "w-cpu", model_types=only_classifiers)
+    ).status_code == (204)
+    waiting = (await api.get(f"/jobs/{detector_job['id']}")).json()
+    assert waiting["state"] == "queued" and waiting["attempts"] == 0
+    assert waiting["worker_id"] is None
+    taken = await claim(system_api, service, "w-torch", model_types=["image_detector"])
+    assert taken.status_code == 200 and taken.json()["id"] == detector_job["id"]
+    assert taken.json()["worker_id"] == "w-torch"
+
+    # A claim naming no model types (or null) takes a job of any type, as before.
+    again = await queue_for("image_detector", "boxes")
+    assert (
+        await claim(system_api, service, "w-any", model_types=["text_classifier"])
+    ).status_code == (204)
+    assert (await claim(system_api, service, "w-any")).json()["id"] == again["id"]
+    last = await queue_for("image_classifier", "pics")
+    response = await system_api.post(
+        "/jobs/claim",
+        json={"service": service, "worker_id": "w-null", "lease_s": 30, "model_types": None},
+    )
+    assert response.status_code == 200 and response.json()["id"] == last["id"]
+
+
+async def test_an_expired_lease_goes_only_to_a_worker_that_can_train_the_type(
+    api: httpx.AsyncClient, system_api: httpx.AsyncClient, service: str, new_model: NewModel
+) -> None:
+    await new_model("boxes", "image_detector")
+    response = await api.post(
+        "/models/image_detector/boxes/jobs", json={"service": service, "params": {}}
+    )
+    job = response.json()
+    first = await claim(system_api, service, "w1", lease_s=0.2, model_types=["image_detector"])
+    assert first.json()["id"] == job["id"]
+    await asyncio.sleep(0.3)
+    assert (
+        await claim(system_api, service, "w2", model_types=["image_classifier"])
+    ).status_code == (204)
+    again = await claim(system_api, service, "w3", model_types=["image_detector"])
+    assert again.json()["id"] == job["id"] and again.json()["attempts"] == 2
 
 
 async def test_only_the_system_identity_claims(api: httpx.AsyncClient, service: str) -> None:
@@ -385,6 +455,19 @@ async def test_queue_refuses_bad_input(api: httpx.AsyncClient, body: object) -> 
         {"service": "nlu", "worker_id": "w", "lease_s": -5},
         {"service": "nlu", "worker_id": "w", "lease_s": "30"},
         {"service": "nlu", "worker_id": "w", "lease_s": 1e9},
+        {"service": "nlu", "worker_id": "w", "lease_s": 30, "model_types": []},
+        {"service": "nlu", "worker_id": "w", "lease_s": 30, "model_types": "text_classifier"},
+        {"service": "nlu", "worker_id": "w", "lease_s": 30, "model_types": [5]},
+        {"service": "nlu", "worker_id": "w", "lease_s": 30, "model_types": [""]},
+        {"service": "nlu", "worker_id": "w", "lease_s": 30, "model_types": ["Text-Classifier"]},
+        {"service": "nlu", "worker_id": "w", "lease_s": 30, "model_types": ["x" * 41]},
+        {"service": "nlu", "worker_id": "w", "lease_s": 30, "model_types": ["a_b", "a_b"]},
+        {
+            "service": "nlu",
+            "worker_id": "w",
+            "lease_s": 30,
+            "model_types": [f"type_{i}" for i in range(33)],
+        },
     ],
 )
 async def test_claim_refuses_bad_input(system_api: httpx.AsyncClient, body: object) -> None:

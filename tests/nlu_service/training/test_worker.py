@@ -137,19 +137,38 @@ async def test_no_job_means_no_work(nlu_app: FastAPI) -> None:
     assert await worker_of(nlu_app).run_once() is False
 
 
-async def test_a_job_of_a_type_this_service_cannot_train_fails(
-    nlu_app: FastAPI, store: ModelStoreClient, tenant: str
-) -> None:
-    await store.create_model(tenant, "mystery_model", "m1")
-    job = await store.create_job(tenant, "mystery_model", "m1", "nlu", {})
-    assert await worker_of(nlu_app).run_once()
-    job = await store.get_job(tenant, job["id"])
-    assert job["state"] == "failed" and "no trainer for model type 'mystery_model'" in job["error"]
-
-
 @pytest.fixture
 def service() -> str:
     return f"workertest_{uuid.uuid4().hex[:10]}"
+
+
+async def test_the_worker_claims_only_the_model_types_it_has_trainers_for(
+    nlu_app: FastAPI, store: ModelStoreClient, tenant: str, service: str
+) -> None:
+    assert "text_classifier" in worker_of(nlu_app).model_types
+    assert "mystery_model" not in worker_of(nlu_app).model_types
+    await store.create_model(tenant, "mystery_model", "m1")
+    job = await store.create_job(tenant, "mystery_model", "m1", service, {})
+
+    async def mystery_trainer(claimed: dict[str, Any]) -> TrainingOutcome:
+        return TrainingOutcome(artifact=b"mystery", labels=["a", "b"], metrics={})
+
+    # A worker without its trainer leaves the job queued (it names its types in the claim)...
+    others = TrainingWorker(store, {"text_classifier": mystery_trainer}, service=service)
+    assert others.model_types == ["text_classifier"]
+    assert await others.run_once() is False
+    waiting = await store.get_job(tenant, job["id"])
+    assert waiting["state"] == "queued" and waiting["attempts"] == 0
+    # ...as does one with no trainer at all; the worker that has it trains it.
+    assert await TrainingWorker(store, {}, service=service).run_once() is False
+    able = TrainingWorker(
+        store, {"mystery_model": mystery_trainer, "text_classifier": mystery_trainer},
+        service=service,
+    )  # fmt: skip
+    assert able.model_types == ["mystery_model", "text_classifier"]
+    assert await able.run_once()
+    done = await store.get_job(tenant, job["id"])
+    assert done["state"] == "succeeded" and done["worker_id"] == able.worker_id
 
 
 async def test_heartbeats_keep_the_lease_of_a_long_job(

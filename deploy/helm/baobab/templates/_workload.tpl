@@ -1,7 +1,8 @@
 {{/*
 One service's Deployment, Service, HorizontalPodAutoscaler and PodDisruptionBudget.
 Each takes (dict "root" $ "key" "<values key>" "component" "<name>" "port" <container port>);
-the container port is the one the image's uvicorn listens on.
+the container port is the one the image's uvicorn listens on. A workload without
+`autoscaling` in its values (the vision trainer) has a Deployment of replicaCount pods.
 */}}
 
 {{- define "baobab.deployment" -}}
@@ -15,7 +16,7 @@ metadata:
   labels:
     {{- include "baobab.componentLabels" . | nindent 4 }}
 spec:
-  {{- if not $svc.autoscaling.enabled }}
+  {{- if not (dig "autoscaling" "enabled" false $svc) }}
   replicas: {{ $svc.replicaCount }}
   {{- end }}
   revisionHistoryLimit: 5
