@@ -30,7 +30,12 @@ PODMAN = PROJECT_ROOT / "deploy" / "compose.podman.yml"
 ENV_EXAMPLE = PROJECT_ROOT / "deploy" / "compose.env.example"
 ENV_SCRIPT = PROJECT_ROOT / "deploy" / "compose.env.sh"
 MONITORING = PROJECT_ROOT / "deploy" / "monitoring"
-COMPOSE_SPEC = PROJECT_ROOT.parent / "shared" / "reference" / "compose-spec.json"
+# The team's reference folder: beside the repository, or where BAOBAB_REFERENCE_DIR says
+# (.ci/run points it beside the repository a CI clone was made from).
+REFERENCE = Path(
+    os.environ.get("BAOBAB_REFERENCE_DIR", PROJECT_ROOT.parent / "shared" / "reference")
+)
+COMPOSE_SPEC = REFERENCE / "compose-spec.json"
 
 # service in docker-compose.yml -> (Dockerfile folder, image, port, app factory, job in Prometheus)
 APPS = {
