@@ -87,6 +87,7 @@ from shared import (
     install_error_handlers,
     instrument,
     internal_caller_dependency,
+    model_service_ready,
     serve_openapi,
 )
 
@@ -287,30 +288,9 @@ def create_app(
     app.include_router(dashboard_router)
 
     async def ready() -> dict[str, Any]:
-        """Return readiness: models warm, the model store (and so its database) answering.
-
-        Redis down degrades the service (no cross-replica invalidation) but does not stop it.
-        """
         encoder: BatchingEncoder | None = getattr(app.state, "encoder", None)
-        warm = encoder is not None and encoder.warmed and getattr(app.state, "models_warm", False)
-        state: dict[str, Any] = {
-            "ready": False,
-            "encoder": "warm" if encoder is not None and encoder.warmed else "loading",
-            "models": "warm" if warm else "loading",
-        }
-        if not warm:
-            return state
-        try:
-            # The store answers /ready with 200 only while its database does.
-            store_ok = await app.state.store.ready()
-        except Exception as exc:  # any failure to reach the store means "not ready"
-            store_ok = False
-            log.warning("model store is unreachable: %s", exc)
-        state["model_store"] = "ok" if store_ok else "unreachable"
-        state["database"] = "ok" if store_ok else "unreachable"
-        state["redis"] = await app.state.cache.state()
-        state["ready"] = store_ok
-        return state
+        warm = encoder is not None and encoder.warmed
+        return await model_service_ready(app.state, {"encoder": warm})
 
     add_probes(app, ready)
     instrument(app)

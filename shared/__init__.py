@@ -45,6 +45,7 @@ from shared._service import (
     add_probes,
     instrument,
     internal_caller_dependency,
+    model_service_ready,
     serve_openapi,
 )
 from shared._settings import PROJECT_ROOT, ServiceSettings, read_or_create_secret
@@ -82,6 +83,7 @@ __all__ = [
     "instrument",
     "internal_caller_dependency",
     "is_sqlite",
+    "model_service_ready",
     "new_metadata",
     "normalize_database_url",
     "read_or_create_secret",

@@ -56,9 +56,12 @@ CACHE_REQUESTS = Counter(
     "Model cache lookups by tier (pointer, head: in-process LRUs; redis: artifact bytes).",
     ["tier", "result"],
 )
-for _tier in ("pointer", "head", "redis"):
-    for _result in ("hit", "miss"):
-        CACHE_REQUESTS.labels(_tier, _result)
+# Every series exists from the start (at zero); bound once, so a lookup only increments.
+_COUNTED = {
+    (tier, result): CACHE_REQUESTS.labels(tier, result)
+    for tier in ("pointer", "head", "redis")
+    for result in ("hit", "miss")
+}
 
 
 class ModelSource(Protocol):
@@ -248,10 +251,10 @@ class HotModelCache(Generic[H]):
             if fresh:
                 self._pointers.move_to_end(key)
                 self._stats["pointer_hits"] += 1
-                CACHE_REQUESTS.labels("pointer", "hit").inc()
+                _COUNTED["pointer", "hit"].inc()
                 return pointer.record
         self._stats["pointer_misses"] += 1
-        CACHE_REQUESTS.labels("pointer", "miss").inc()
+        _COUNTED["pointer", "miss"].inc()
         try:
             record = self._trim(await self._source.get_model(tenant, model_type, name))
         except Exception:
@@ -276,9 +279,9 @@ class HotModelCache(Generic[H]):
         if cached is not None:
             self._heads.move_to_end(key)
             self._stats["head_hits"] += 1
-            CACHE_REQUESTS.labels("head", "hit").inc()
+            _COUNTED["head", "hit"].inc()
             return cached[0]
-        CACHE_REQUESTS.labels("head", "miss").inc()
+        _COUNTED["head", "miss"].inc()
         task = self._loading.get(key)
         if task is None:
             # One load per revision however many requests miss at once.
@@ -311,10 +314,10 @@ class HotModelCache(Generic[H]):
                 await self._redis_call(lambda r: r.delete(artifact_key))
             else:
                 self._stats["head_redis_hits"] += 1
-                CACHE_REQUESTS.labels("redis", "hit").inc()
+                _COUNTED["redis", "hit"].inc()
                 return head
         if self._redis is not None:
-            CACHE_REQUESTS.labels("redis", "miss").inc()
+            _COUNTED["redis", "miss"].inc()
         artifact = await self._source.get_artifact(tenant, revision_id)
         self._stats["head_store_loads"] += 1
         head = await asyncio.to_thread(self._load, artifact)

@@ -215,6 +215,37 @@ def add_probes(app: FastAPI, ready_check: ReadyCheck) -> None:
         return JSONResponse(state, status_code=200 if ok else 503)
 
 
+async def model_service_ready(
+    state: Any, backbones: Mapping[str, bool], extra: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """Return the readiness of a service that serves tenant models (NLU, vision).
+
+    `backbones` names the service's shared backbones and whether each is warm; `state` is
+    the app's state, holding `models_warm` (set once the lifespan warmed everything), the
+    model-store client `store` and the hot model cache `cache`. Ready once all is warm and
+    the model store answers its `/ready` (which it does only while its database does).
+    Redis down degrades the service (no cross-replica invalidation) but does not stop it.
+    """
+    warm = all(backbones.values()) and bool(getattr(state, "models_warm", False))
+    out: dict[str, Any] = {
+        "ready": False,
+        **{name: "warm" if ok else "loading" for name, ok in backbones.items()},
+        "models": "warm" if warm else "loading",
+        **(extra or {}),
+    }
+    if not warm:
+        return out
+    try:
+        store_ok = bool(await state.store.ready())
+    except Exception as exc:  # any failure to reach the store means "not ready"
+        store_ok = False
+        logging.getLogger("baobab.ready").warning("model store is unreachable: %s", exc)
+    out["model_store"] = out["database"] = "ok" if store_ok else "unreachable"
+    out["redis"] = await state.cache.state()
+    out["ready"] = store_ok
+    return out
+
+
 def instrument(app: FastAPI) -> None:
     """Expose Prometheus `/metrics` with request counts and latency by route template."""
     Instrumentator(excluded_handlers=["/metrics", "/health", "/ready"]).instrument(app).expose(

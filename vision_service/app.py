@@ -41,6 +41,7 @@ from shared import (
     install_error_handlers,
     instrument,
     internal_caller_dependency,
+    model_service_ready,
     serve_openapi,
 )
 from vision_service.config import Settings
@@ -266,32 +267,11 @@ def create_app(
     app.include_router(build_readers_router(LEGACY_IMAGE_READERS), include_in_schema=False)
 
     async def ready() -> dict[str, Any]:
-        """Return readiness: models warm, the model store (and so its database) answering.
-
-        Redis down degrades the service (no cross-replica invalidation) but does not stop it.
-        """
         batcher: ImageBatcher | None = getattr(app.state, "batcher", None)
-        warm = batcher is not None and batcher.warmed and getattr(app.state, "models_warm", False)
-        state: dict[str, Any] = {
-            "ready": False,
-            "backbone": "warm" if batcher is not None and batcher.warmed else "loading",
-            "models": "warm" if warm else "loading",
-            # The model types whose training jobs this replica's worker claims.
-            "trains": list(getattr(app.state, "trains", [])),
-        }
-        if not warm:
-            return state
-        try:
-            # The store answers /ready with 200 only while its database does.
-            store_ok = await app.state.store.ready()
-        except Exception as exc:  # any failure to reach the store means "not ready"
-            store_ok = False
-            log.warning("model store is unreachable: %s", exc)
-        state["model_store"] = "ok" if store_ok else "unreachable"
-        state["database"] = "ok" if store_ok else "unreachable"
-        state["redis"] = await app.state.cache.state()
-        state["ready"] = store_ok
-        return state
+        warm = batcher is not None and batcher.warmed
+        # `trains`: the model types whose training jobs this replica's worker claims.
+        trains = list(getattr(app.state, "trains", []))
+        return await model_service_ready(app.state, {"backbone": warm}, {"trains": trains})
 
     add_probes(app, ready)
     instrument(app)

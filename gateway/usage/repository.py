@@ -46,13 +46,15 @@ class UsageRepository:
                 update(ApiKey).where(ApiKey.id == key_uuid).values(call_count=ApiKey.call_count + n)
             )
 
+    def _insert(self) -> Any:
+        """Return the dialect's INSERT (both have ON CONFLICT ... DO UPDATE)."""
+        return pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+
     async def add_operations(self, counts: Mapping[OperationKey, int]) -> None:
         """Add counted calls to each (key, operation, model type) row, creating it if needed."""
         if not counts:
             return
-        insert = (
-            pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        )
+        insert = self._insert()
         for (key_uuid, operation, model_type), n in sorted(counts.items()):
             stmt = insert(ApiKeyUsage).values(
                 api_key_id=key_uuid, operation=operation, model_type=model_type, call_count=n
@@ -90,9 +92,7 @@ class UsageRepository:
             for (key_uuid, day, operation, model_type), (calls, units) in sorted(counts.items())
             if key_uuid in tenants
         ]
-        insert = (
-            pg_insert if self.session.get_bind().dialect.name == "postgresql" else sqlite_insert
-        )
+        insert = self._insert()
         for start in range(0, len(rows), _UPSERT_CHUNK):
             stmt = insert(ApiKeyDailyUsage).values(rows[start : start + _UPSERT_CHUNK])
             stmt = stmt.on_conflict_do_update(
