@@ -7,7 +7,6 @@ parsers (h11 and httptools) must pass it through.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,13 +20,7 @@ from feersum_nlu.rest import ApiException
 
 from shared import PROJECT_ROOT
 from tests.gateway.conftest import ADMIN_KEY, INTERNAL_SECRET
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from tests.ports import free_port
 
 
 @pytest.fixture(scope="module", params=["h11", "httptools"])
