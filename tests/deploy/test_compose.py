@@ -50,6 +50,8 @@ APPS = {
         "model_store",
     ),
 }
+# The services whose images install pyproject's inference extra on top of the common deps.
+INFERENCE_APPS = ("nlu", "vision")
 PODMAN_PORTS = {"gateway": 18000, "nlu": 18001, "vision": 18002, "model-store": 18003}
 # The vision app with torch (vision_service/Dockerfile, target trainer): it trains image
 # detectors, which the torch-free vision replicas leave queued. Not routed by the gateway.
@@ -427,9 +429,12 @@ def test_dockerfile_runtime_stage_is_slim_non_root_healthchecked_and_torch_free(
     assert any('import torch" 2>/dev/null; then' in r and "exit 1" in r for r in runs)
     assert not any("pip install" in r for r in runs)
     copies = [r for w, r in runtime if w == "COPY"]
-    assert "--from=deps /opt/venv /opt/venv" in copies
+    # The gateway and model store take the common dependencies only; the NLU and vision
+    # images take them with pyproject's inference extra (ONNX Runtime, OCR, ...).
+    venv = "inference" if service in INFERENCE_APPS else "deps"
+    assert f"--from={venv} /opt/venv /opt/venv" in copies
     froms = {c.split()[0] for c in copies if c.startswith("--from=")}
-    assert froms <= {"--from=deps", "--from=models"}
+    assert froms == {f"--from={venv}"} | ({"--from=models"} if "models" in parsed else set())
     if "models" in parsed:
         assert "--from=models /models /models" in copies
         assert "BAOBAB_MODELS_DIR=/models" in " ".join(r for w, r in runtime if w == "ENV")
@@ -442,12 +447,31 @@ def test_dockerfile_stages_share_their_leading_instructions() -> None:
     parsed = {s: stages(PROJECT_ROOT / APPS[s][0] / "Dockerfile") for s in APPS}
     first = parsed["gateway"]
     first_runtime = resolved(first, "runtime")
-    cut = next(n for n, (w, r) in enumerate(first_runtime) if w == "ENV" and "PORT=" in r)
-    assert cut > 10
+    venv = next(n for n, (w, r) in enumerate(first_runtime) if r.endswith(" /opt/venv /opt/venv"))
+    port = next(n for n, (w, r) in enumerate(first_runtime) if w == "ENV" and "PORT=" in r)
+    inference = resolved(parsed["nlu"], "runtime")
+    # The leading instructions up to the one that differs between the two kinds of image
+    # (the venv with or without the inference extra), then the same up to the port again.
+    assert first_runtime[:venv] == inference[:venv] and venv >= 3
+    assert inference[venv] == ("COPY", "--from=inference /opt/venv /opt/venv")
+    assert port > 10
     for service, st in parsed.items():
         assert st["deps"] == first["deps"], service
+        runtime = resolved(st, "runtime")
+        kind = inference if service in INFERENCE_APPS else first_runtime
         # The runtime stage is the same up to its service-specific tail (models, ENV PORT...).
-        assert resolved(st, "runtime")[:cut] == first_runtime[:cut], service
+        assert runtime[:port] == kind[:port], service
+        assert ("inference" in st) == (service in INFERENCE_APPS), service
+    # Only the common dependencies in deps; the inference extra in its own shared stage,
+    # which the models stage builds on (the export scripts check with ONNX Runtime).
+    (install,) = [r for w, r in first["deps"] if w == "RUN" and "pip install -r" in r]
+    assert "p['dependencies']" in install and "optional-dependencies" not in install
+    assert parsed["nlu"]["inference"] == parsed["vision"]["inference"]
+    extra = " ".join(r for w, r in parsed["nlu"]["inference"] if w == "RUN")
+    assert "['optional-dependencies']['inference']" in extra
+    assert "opencv-python-headless" in extra
+    assert parsed["nlu"]["inference"][0] == ("FROM", "deps AS inference")
+    assert parsed["nlu"]["models"][0] == ("FROM", "inference AS models")
     nlu, vision = parsed["nlu"]["models"], parsed["vision"]["models"]
     assert nlu[:-1] == vision[:-1]
     assert "torch.version.cuda is None" in " ".join(r for _, r in nlu)
