@@ -6,7 +6,9 @@
 # (admin key -> tenant key -> text classifier -> samples -> train -> retrieve), train an image
 # detector (the vision trainer trains it, vision serves its retrieve), check that Prometheus
 # loaded the alert rules and scrapes all five services, and take the stack down again
-# (`down -v`), also when a step fails. Prints the total time.
+# (`down -v`), also when a step fails. With podman it also stops the vision trainer and waits
+# for Prometheus to fire BaobabServiceDown and Alertmanager to post it to a Slack-compatible
+# webhook that the check serves on loopback. Prints the total time.
 #
 # Engines, first that applies:
 #   1. ../shared/tools/podman-setup.sh exists (the team's sandbox): it is run, then podman and
@@ -30,6 +32,8 @@ SETUP=../shared/tools/podman-setup.sh
 NICE=(nice -n "${COMPOSE_CHECK_NICE:-10}")
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/baobab-compose-check.XXXXXX")
 INDEX_PID=""
+WEBHOOK_PID=""
+WEBHOOK_PORT=59099
 TLS_CONTAINER="$PROJECT-gateway-tls"
 STACK_UP=0
 
@@ -55,7 +59,7 @@ if [ "$ENGINE" = podman ]; then
     GATEWAY=http://127.0.0.1:18000
     PROMETHEUS=http://127.0.0.1:59090
     READY_URLS="gateway=$GATEWAY nlu=http://127.0.0.1:18001 vision=http://127.0.0.1:18002 model_store=http://127.0.0.1:18003 vision_trainer=http://127.0.0.1:18012"
-    for port in 55432 56379 18000 18001 18002 18003 18012 59090; do
+    for port in 55432 56379 18000 18001 18002 18003 18012 59090 59093 "$WEBHOOK_PORT"; do
         if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
             fail "port $port is taken on this host; the podman override needs it"
         fi
@@ -84,6 +88,7 @@ cleanup() {
         [ "$ENGINE" = podman ] && podman volume prune -f >/dev/null 2>&1
     fi
     [ -n "$INDEX_PID" ] && kill "$INDEX_PID" 2>/dev/null
+    [ -n "$WEBHOOK_PID" ] && kill "$WEBHOOK_PID" 2>/dev/null
     rm -rf "$WORK"
     if [ "$rc" = 0 ]; then
         say "PASSED in $(($(date +%s) - START))s"
@@ -98,6 +103,37 @@ trap 'exit 130' INT TERM
 # ------------------------------------------------------------------ secrets for this run
 sh deploy/compose.env.sh "$WORK/compose.env" >/dev/null
 ADMIN_KEY=$(sed -n 's/^BAOBAB_ADMIN_API_KEY=//p' "$WORK/compose.env")
+
+# ------------------------------------------------------------------ alert webhook (podman)
+# A Slack-compatible incoming webhook on loopback: it stores each POST's body and answers
+# "ok" as Slack does. Alertmanager (host networking) is pointed at it through .env.
+if [ "$ENGINE" = podman ]; then
+    mkdir -p "$WORK/webhook"
+    python3 - "$WEBHOOK_PORT" "$WORK/webhook" >"$WORK/webhook.log" 2>&1 <<'PY' &
+import http.server
+import itertools
+import pathlib
+import sys
+
+port, folder = int(sys.argv[1]), pathlib.Path(sys.argv[2])
+count = itertools.count()
+
+
+class Hook(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        (folder / f"{next(count):03d}.json").write_bytes(body)
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+
+http.server.ThreadingHTTPServer(("127.0.0.1", port), Hook).serve_forever()
+PY
+    WEBHOOK_PID=$!
+    sed -i "s|^ALERT_WEBHOOK_URL=.*|ALERT_WEBHOOK_URL=http://127.0.0.1:$WEBHOOK_PORT/services/compose-check|" "$WORK/compose.env"
+fi
 
 # ------------------------------------------------------------------ torch index for the build
 BUILD_ARGS=()
@@ -124,6 +160,33 @@ if [ -n "$wheel" ]; then
     done
     BUILD_ARGS=(--build-arg "TORCH_INDEX_URL=http://127.0.0.1:$port/simple")
     say "serving $name to the build at http://127.0.0.1:$port/simple"
+fi
+
+# ------------------------------------------------------------------ alertmanager stand-in
+# No registry is reachable here and podman-setup.sh builds no Alertmanager: on its Debian
+# base, build one from Debian's package (Alertmanager 0.25), tagged as the podman override
+# names it, with the upstream image's layout (/bin/alertmanager, /alertmanager, nobody).
+AM_IMAGE=docker.io/prom/alertmanager:latest
+if [ "$ENGINE" = podman ] && ! podman image exists "$AM_IMAGE"; then
+    podman image exists localhost/debian:bookworm || fail "no $AM_IMAGE and no Debian base to build one"
+    mkdir -p "$WORK/alertmanager"
+    cat >"$WORK/alertmanager/Containerfile" <<'EOF'
+FROM localhost/debian:bookworm
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus-alertmanager wget \
+ && rm -rf /var/lib/apt/lists/* \
+ && ln -sf /usr/bin/prometheus-alertmanager /bin/alertmanager \
+ && mkdir -p /alertmanager /etc/alertmanager && chown nobody:nogroup /alertmanager
+USER nobody
+WORKDIR /alertmanager
+EXPOSE 9093
+ENTRYPOINT ["/bin/alertmanager"]
+CMD ["--config.file=/etc/alertmanager/alertmanager.yml", "--storage.path=/alertmanager"]
+EOF
+    t=$(date +%s)
+    "${NICE[@]}" podman build --network host -t "$AM_IMAGE" "$WORK/alertmanager" >"$WORK/build-alertmanager.log" 2>&1 \
+        || { tail -30 "$WORK/build-alertmanager.log"; fail "build of the Alertmanager stand-in"; }
+    say "built the Alertmanager stand-in $AM_IMAGE in $(($(date +%s) - t))s"
 fi
 
 # ------------------------------------------------------------------ images
@@ -398,4 +461,43 @@ if [ "$ENGINE" = podman ]; then
         'import torch; assert torch.version.cuda is None, torch.version.cuda' \
         2>"$WORK/torch-check.log" || { cat "$WORK/torch-check.log"; fail "baobab-vision-trainer lacks the CPU torch"; }
     say "the vision trainer image: non-root, CPU torch"
+
+    # Alerts end to end: Prometheus -> Alertmanager -> the Slack-compatible webhook. Stop the
+    # vision trainer: BaobabServiceDown fires after its `for: 2m`, Alertmanager waits its 30 s
+    # group_wait and posts the Slack message that alertmanager.yml templates.
+    trainer=$(podman ps --filter "label=io.podman.compose.project=$PROJECT" \
+        --filter label=com.docker.compose.service=vision-trainer --format '{{.Names}}')
+    [ -n "$trainer" ] || fail "no running vision-trainer container"
+    t=$(date +%s)
+    podman stop "$trainer" >/dev/null 2>&1 || fail "podman stop $trainer"
+    say "stopped $trainer; waiting for BaobabServiceDown to reach the webhook"
+    WEBHOOK_DIR="$WORK/webhook" python3 - <<'PY' || fail "the alert did not reach the webhook"
+import glob
+import json
+import os
+import sys
+import time
+import urllib.request
+
+PROM, FOLDER = os.environ["PROMETHEUS"], os.environ["WEBHOOK_DIR"]
+NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+with NO_PROXY.open(PROM + "/api/v1/alertmanagers", timeout=10) as resp:
+    active = [a["url"] for a in json.load(resp)["data"]["activeAlertmanagers"]]
+assert any("//127.0.0.1:59093/" in url for url in active), f"Prometheus sends alerts to {active}"
+print(f"  - Prometheus sends its alerts to {', '.join(active)}", flush=True)
+deadline = time.monotonic() + 300
+while time.monotonic() < deadline:
+    for path in sorted(glob.glob(FOLDER + "/*.json")):
+        message = json.load(open(path))
+        for part in message.get("attachments", []):
+            if part.get("title") == "[FIRING] BaobabServiceDown (vision_trainer)":
+                assert message.get("channel") == "#baobab-alerts", message
+                assert "vision_trainer" in part.get("text", ""), part
+                print(f"  - the webhook got {part['title']!r} for {message['channel']}: {part['text'].strip()[:160]!r}")
+                sys.exit(0)
+    time.sleep(2)
+got = [open(p).read()[:400] for p in sorted(glob.glob(FOLDER + "/*.json"))]
+sys.exit(f"no BaobabServiceDown for vision_trainer after 300 s; the webhook got {got}")
+PY
+    say "the alert went from Prometheus through Alertmanager to the webhook in $(($(date +%s) - t))s"
 fi

@@ -94,11 +94,21 @@ METRIC_NAME = re.compile(r"\b(baobab_[a-z0-9_]+|http_[a-z0-9_]+|up)\b(?!\s*\()")
 
 
 class ComposeLoader(yaml.SafeLoader):
-    """`yaml.safe_load` plus compose's `!reset` tag (an override dropping the main file's value)."""
+    """`yaml.safe_load` plus compose's `!reset` tag (an override dropping the main file's
+    value) and `!override` (an override replacing it instead of merging lists into it)."""
+
+
+def _override(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    if isinstance(node, yaml.SequenceNode):
+        return loader.construct_sequence(node, deep=True)
+    if isinstance(node, yaml.MappingNode):
+        return loader.construct_mapping(node, deep=True)
+    return loader.construct_scalar(node)  # type: ignore[arg-type]
 
 
 RESET = "<!reset>"
 ComposeLoader.add_constructor("!reset", lambda loader, node: RESET)
+ComposeLoader.add_constructor("!override", _override)
 
 
 def load(path: Path) -> Any:
@@ -273,9 +283,9 @@ def test_podman_override_moves_every_port_and_uses_host_networking(
     main, over = compose["services"], podman["services"]
     assert set(over) <= set(main)
     disabled = {n for n, s in over.items() if s.get("profiles") == ["disabled"]}
-    assert disabled == {"alertmanager", "grafana"}
+    assert disabled == {"grafana"}  # no local image of it
     hosts = {h.split(":")[0] for h in podman["x-host"]["extra_hosts"]}
-    assert {"postgres", "redis", "prometheus", *APPS} <= hosts
+    assert {"postgres", "redis", "prometheus", "alertmanager", *APPS} <= hosts
     for name in set(main) - disabled:
         assert over[name]["network_mode"] == "host", name
     # podman 4.3's --requires (from depends_on) breaks on chained dependencies: none here.
@@ -296,6 +306,13 @@ def test_podman_override_moves_every_port_and_uses_host_networking(
     prom = over["prometheus"]["command"]
     assert "--web.listen-address=127.0.0.1:59090" in prom
     assert "--config.file=/etc/prometheus/prometheus.podman.yml" in prom
+    # Alertmanager keeps the main file's entrypoint and webhook file, on a moved port.
+    alerting = over["alertmanager"]
+    (script,) = alerting["command"]
+    assert script.startswith(main["alertmanager"]["command"][0].split(" --storage.path")[0])
+    assert "--web.listen-address=127.0.0.1:59093" in script
+    assert script.rstrip().endswith("--cluster.listen-address=")
+    assert "http://127.0.0.1:59093/-/ready" in alerting["healthcheck"]["test"]
 
 
 def compose_variables(path: Path) -> set[str]:
@@ -545,10 +562,12 @@ def test_prometheus_scrapes_the_four_services_and_loads_the_rules(
             assert jobs[APPS[name][4]] == [f"{host or name}:{port}"], path.name
         trainer = f"{host}:{TRAINER_PODMAN_PORT}" if host else f"{TRAINER}:{APPS['vision'][2]}"
         assert jobs[TRAINER_JOB] == [trainer], path.name
-    main = load(MONITORING / "prometheus.yml")
-    assert main["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"] == [
-        "alertmanager:9093"
-    ]
+    for path, target in (
+        (MONITORING / "prometheus.yml", "alertmanager:9093"),
+        (MONITORING / "prometheus.podman.yml", "127.0.0.1:59093"),
+    ):
+        targets = load(path)["alerting"]["alertmanagers"][0]["static_configs"][0]["targets"]
+        assert targets == [target], path.name
     mounts = compose["services"]["prometheus"]["volumes"]
     assert "./deploy/monitoring/prometheus.yml:/etc/prometheus/prometheus.yml:ro" in mounts
     assert "./deploy/monitoring/alerts.yml:/etc/prometheus/alerts.yml:ro" in mounts
