@@ -5,10 +5,11 @@
 # vision replicas' that they do not), run the README's compose quick start through the gateway
 # (admin key -> tenant key -> text classifier -> samples -> train -> retrieve), train an image
 # detector (the vision trainer trains it, vision serves its retrieve), check that Prometheus
-# loaded the alert rules and scrapes all five services, and take the stack down again
-# (`down -v`), also when a step fails. With podman it also stops the vision trainer and waits
-# for Prometheus to fire BaobabServiceDown and Alertmanager to post it to a Slack-compatible
-# webhook that the check serves on loopback. Prints the total time.
+# loaded the alert rules and scrapes all five services, run the Grafana dashboard's queries on
+# that Prometheus, and take the stack down again (`down -v`), also when a step fails. With
+# podman it also stops the vision trainer and waits for Prometheus to fire BaobabServiceDown
+# and Alertmanager to post it to a Slack-compatible webhook that the check serves on loopback.
+# Prints the total time.
 #
 # Engines, first that applies:
 #   1. ../shared/tools/podman-setup.sh exists (the team's sandbox): it is run, then podman and
@@ -222,6 +223,7 @@ import base64
 import json
 import os
 import random
+import re
 import struct
 import sys
 import time
@@ -390,6 +392,22 @@ wait_for("baobab_ready == 1 for the five", lambda: series('baobab_ready{job=~"ga
 wait_for("the gateway's tenant calls", lambda: series("baobab_tenant_calls_total", 1), 60)
 wait_for("the NLU encoder's batches", lambda: series('baobab_encoder_batches_total{job="nlu"} > 0', 1), 60)
 step("baobab_ready, baobab_tenant_calls_total and baobab_encoder_batches_total are in Prometheus")
+
+# The provisioned Grafana dashboard (Grafana itself has no local image here): every panel's
+# query is valid PromQL on this Prometheus, and every metric the panels read has series.
+with open("deploy/monitoring/grafana/dashboards/baobab.json") as fh:
+    dashboard = json.load(fh)
+queries = [t["expr"] for p in dashboard["panels"] for t in p.get("targets", []) if t.get("expr")]
+with_data, names = 0, set()
+for expr in queries:
+    status, body = call("GET", PROM + "/api/v1/query?query=" + urllib.request.quote(expr))
+    assert status == 200 and body["status"] == "success", f"dashboard query {expr!r}: {status} {body}"
+    with_data += bool(body["data"]["result"])
+    names |= set(re.findall(r"\b(?:baobab|http)_[a-z_]+\b|\bup\b", expr))
+missing = sorted(n for n in names if not series(f'count({{__name__="{n}"}})', 1)[0])
+assert not missing, f"the dashboard reads metrics Prometheus has no series of: {missing}"
+step(f"the Grafana dashboard's {len(queries)} queries run on Prometheus ({with_data} with data now); "
+     f"all {len(names)} metrics they read have series")
 PY
 
 if [ "$ENGINE" = docker ]; then
