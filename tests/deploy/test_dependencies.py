@@ -67,11 +67,10 @@ def installed_closure(requirements: Iterable[str]) -> set[str]:
     return names
 
 
-def _type_checking_only(node: ast.AST) -> bool:
-    test = node.test if isinstance(node, ast.If) else None
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
-    )
+def _is_type_checking(test: ast.expr) -> bool:
+    """`TYPE_CHECKING` or `typing.TYPE_CHECKING`: true only for the type checker."""
+    name = test.attr if isinstance(test, ast.Attribute) else getattr(test, "id", "")
+    return name == "TYPE_CHECKING"
 
 
 def imported_names(tree: ast.AST, module: str, is_package: bool) -> Iterator[str]:
@@ -79,8 +78,7 @@ def imported_names(tree: ast.AST, module: str, is_package: bool) -> Iterator[str
     stack = [tree]
     while stack:
         node = stack.pop()
-        if _type_checking_only(node):
-            assert isinstance(node, ast.If)
+        if isinstance(node, ast.If) and _is_type_checking(node.test):
             stack.extend(node.orelse)
             continue
         if isinstance(node, ast.Import):
